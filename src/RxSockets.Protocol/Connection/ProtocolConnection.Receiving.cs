@@ -1,0 +1,455 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text;
+
+namespace RxSockets.Protocol;
+
+/// <summary>The receiving half: parse frames, reassemble messages, validate, and react to control frames.</summary>
+public sealed partial class ProtocolConnection
+{
+    /// <summary>Buffers above this size go back to the pool once their message was delivered, so idle connections stay small.</summary>
+    private const int RetainedBufferSize = 16 * 1024;
+
+    /// <summary>Where the frame parser is (STYLE S3); <see cref="ParseState.Discard"/> after a close or a failure.</summary>
+    private ParseState _parseState;
+
+    /// <summary>The header of the frame whose payload is being read.</summary>
+    private FrameHeader _frame;
+
+    /// <summary>Payload bytes of <see cref="_frame"/> not read yet.</summary>
+    private long _frameRemaining;
+
+    /// <summary>Mask key offset (0–3) for the next payload byte of <see cref="_frame"/>.</summary>
+    private int _frameMaskOffset;
+
+    /// <summary><see cref="Opcode.Text"/> or <see cref="Opcode.Binary"/> while a data message is being reassembled; otherwise <see cref="Opcode.Continuation"/>.</summary>
+    private Opcode _messageOpcode;
+
+    /// <summary>Frames received so far for the message being reassembled (empty ones count).</summary>
+    private int _messageFrames;
+
+    /// <summary>Pooled reassembly buffer; bytes [0, <see cref="_messageLength"/>) hold the unmasked message so far.</summary>
+    private byte[]? _messageBuffer;
+
+    /// <summary>Bytes of the message reassembled so far; never above <see cref="ProtocolLimits.MaxMessageSize"/>.</summary>
+    private int _messageLength;
+
+    /// <summary>Whether the last message was handed out in an event and must be cleared before parsing goes on.</summary>
+    private bool _messageDelivered;
+
+    /// <summary>Payload of the control frame being read (at most 125 bytes).</summary>
+    private readonly byte[] _controlBuffer = new byte[FrameHeader.MaxControlPayload];
+
+    /// <summary>Bytes of <see cref="_controlBuffer"/> filled.</summary>
+    private int _controlLength;
+
+    /// <summary>Incremental UTF-8 state of the text message being reassembled.</summary>
+    private Utf8Validator _utf8;
+
+    private enum ParseState
+    {
+        ReadHeader,
+        ReadPayload,
+        Discard,
+    }
+
+    /// <summary>
+    /// Feeds received bytes to the engine. Parsing stops after each event so that the event's
+    /// borrowed payload stays valid: drain events with <see cref="TryReadEvent(out ProtocolEvent)"/>,
+    /// then call again with the bytes after <paramref name="consumed"/>, until no event appears.
+    /// </summary>
+    /// <param name="data">The bytes received and not consumed yet.</param>
+    /// <param name="consumed">How far the bytes were used; the caller must pass the rest again later.</param>
+    /// <param name="examined">How far the bytes were looked at; equal to the end when more data is needed.</param>
+    /// <remarks>
+    /// Frames may be split at any byte. A partial header is left unconsumed; partial payloads are
+    /// consumed into the engine's buffers. Unread events from the previous call make this call
+    /// return at once without consuming anything.
+    /// </remarks>
+    public void ReceiveData(ReadOnlySequence<byte> data, out SequencePosition consumed, out SequencePosition examined)
+    {
+        if (_eventCount > 0)
+        {
+            consumed = examined = data.Start;
+            return;
+        }
+
+        ReleaseDeliveredMessage();
+        ReadOnlySequence<byte> rest = data;
+        while (_eventCount == 0)
+        {
+            switch (_parseState)
+            {
+                case ParseState.ReadHeader:
+                    FrameReadResult result = FrameReader.TryReadHeader(rest, out FrameHeader header, out int headerSize);
+                    if (result == FrameReadResult.NeedMoreData)
+                    {
+                        consumed = rest.Start;
+                        examined = data.End;
+                        return;
+                    }
+
+                    if (result == FrameReadResult.InvalidPayloadLength)
+                    {
+                        Fail(ProtocolError.InvalidPayloadLength);
+                        break;
+                    }
+
+                    rest = rest.Slice(headerSize);
+                    if (AcceptHeader(header) && _frameRemaining == 0)
+                    {
+                        CompleteFrame();
+                    }
+
+                    break;
+
+                case ParseState.ReadPayload:
+                    if (rest.IsEmpty)
+                    {
+                        consumed = examined = rest.End;
+                        return;
+                    }
+
+                    long take = Math.Min(rest.Length, _frameRemaining);
+                    foreach (ReadOnlyMemory<byte> segment in rest.Slice(0, take))
+                    {
+                        if (!AppendPayload(segment.Span))
+                        {
+                            break; // failed: the parser is now discarding
+                        }
+                    }
+
+                    rest = rest.Slice(take);
+                    if (_parseState == ParseState.ReadPayload && _frameRemaining == 0)
+                    {
+                        CompleteFrame();
+                    }
+
+                    break;
+
+                default:
+                    // RFC 6455 §5.5.1: after a close frame (or a failure) data is ignored.
+                    consumed = examined = data.End;
+                    return;
+            }
+        }
+
+        consumed = examined = rest.Start;
+    }
+
+    /// <summary>
+    /// Tells the engine the transport's read side ended. Without a closing handshake (or in the
+    /// middle of a frame) this is an abnormal closure: a <see cref="ProtocolEventType.Failed"/>
+    /// event with <see cref="ProtocolError.UnexpectedEndOfStream"/> (1006). The state becomes
+    /// <see cref="ConnectionState.Closed"/> and <see cref="ShouldCloseTransport"/> true.
+    /// </summary>
+    public void ReceiveEof()
+    {
+        if (State == ConnectionState.Closed)
+        {
+            return;
+        }
+
+        if (!CloseReceived.HasValue && Error == ProtocolError.None)
+        {
+            FailCore(ProtocolError.UnexpectedEndOfStream, new CloseStatus(CloseCode.AbnormalClosure));
+        }
+
+        _parseState = ParseState.Discard;
+        State = ConnectionState.Closed;
+        ShouldCloseTransport = true;
+    }
+
+    /// <summary>Validates a frame header (RFC 6455 §5.2–§5.5) and prepares to read its payload.</summary>
+    /// <returns><see langword="false"/> when the frame failed the connection.</returns>
+    private bool AcceptHeader(in FrameHeader header)
+    {
+        // §5.2: "MUST be 0 unless an extension is negotiated that defines meanings for non-zero values".
+        if (header.Rsv != 0)
+        {
+            return Reject(ProtocolError.ReservedBitsSet);
+        }
+
+        // §5.2: "If an unknown opcode is received, the receiving endpoint MUST _Fail the WebSocket Connection_."
+        if (header.Opcode is not (Opcode.Continuation or Opcode.Text or Opcode.Binary or Opcode.Close or Opcode.Ping or Opcode.Pong))
+        {
+            return Reject(ProtocolError.ReservedOpcode);
+        }
+
+        // §5.1: a server MUST close on an unmasked frame; a client MUST close on a masked frame.
+        if (header.IsMasked != (Side == ConnectionSide.Server))
+        {
+            return Reject(Side == ConnectionSide.Server ? ProtocolError.UnmaskedFrame : ProtocolError.MaskedFrame);
+        }
+
+        if (header.IsControl)
+        {
+            // §5.5: "All control frames MUST have a payload length of 125 bytes or less and MUST NOT be fragmented."
+            if (!header.Fin)
+            {
+                return Reject(ProtocolError.FragmentedControlFrame);
+            }
+
+            if (header.PayloadLength > FrameHeader.MaxControlPayload)
+            {
+                return Reject(ProtocolError.ControlFrameTooLong);
+            }
+
+            _controlLength = 0;
+        }
+        else
+        {
+            if (!AcceptDataHeader(header))
+            {
+                return false;
+            }
+        }
+
+        _frame = header;
+        _frameRemaining = header.PayloadLength;
+        _frameMaskOffset = 0;
+        _parseState = ParseState.ReadPayload;
+        return true;
+    }
+
+    /// <summary>Checks fragmentation order (§5.4) and the limits for a data frame, and starts a message if it is the first frame.</summary>
+    private bool AcceptDataHeader(in FrameHeader header)
+    {
+        bool inMessage = _messageOpcode != Opcode.Continuation;
+        if (header.Opcode == Opcode.Continuation && !inMessage)
+        {
+            return Reject(ProtocolError.UnexpectedContinuation);
+        }
+
+        if (header.Opcode != Opcode.Continuation && inMessage)
+        {
+            return Reject(ProtocolError.ExpectedContinuation);
+        }
+
+        if (_limits.MaxFrameSize > 0 && header.PayloadLength > _limits.MaxFrameSize)
+        {
+            return Reject(ProtocolError.FrameTooBig);
+        }
+
+        int frames = inMessage ? _messageFrames + 1 : 1;
+        if (_limits.MaxFragments > 0 && frames > _limits.MaxFragments)
+        {
+            return Reject(ProtocolError.TooManyFragments);
+        }
+
+        // Checked from the header, before any payload is buffered. Without a configured limit the
+        // reassembly buffer still cannot exceed what an array can hold.
+        long total = (inMessage ? _messageLength : 0) + header.PayloadLength;
+        long maxMessage = _limits.MaxMessageSize > 0 ? Math.Min(_limits.MaxMessageSize, Array.MaxLength) : Array.MaxLength;
+        if (total > maxMessage)
+        {
+            return Reject(ProtocolError.MessageTooBig);
+        }
+
+        if (!inMessage)
+        {
+            _messageOpcode = header.Opcode;
+            _messageLength = 0;
+            _utf8.Reset();
+        }
+
+        _messageFrames = frames;
+        return true;
+    }
+
+    private bool Reject(ProtocolError error)
+    {
+        Fail(error);
+        return false;
+    }
+
+    /// <summary>Copies payload bytes into the message or control buffer, unmasks them there, and validates text.</summary>
+    /// <returns><see langword="false"/> when the bytes failed the connection.</returns>
+    private bool AppendPayload(ReadOnlySpan<byte> source)
+    {
+        Span<byte> target;
+        if (_frame.IsControl)
+        {
+            target = _controlBuffer.AsSpan(_controlLength, source.Length);
+            _controlLength += source.Length;
+        }
+        else
+        {
+            EnsureMessageCapacity(_messageLength + source.Length);
+            target = _messageBuffer.AsSpan(_messageLength, source.Length);
+            _messageLength += source.Length;
+        }
+
+        source.CopyTo(target);
+        if (_frame.IsMasked)
+        {
+            _frameMaskOffset = Masking.Apply(target, _frame.MaskKey, _frameMaskOffset);
+        }
+
+        _frameRemaining -= source.Length;
+
+        // §8.1: fail as soon as the text can no longer be valid UTF-8, not only at the end.
+        if (_messageOpcode == Opcode.Text && !_frame.IsControl && !_utf8.TryAppend(target))
+        {
+            return Reject(ProtocolError.InvalidUtf8);
+        }
+
+        return true;
+    }
+
+    /// <summary>Grows the pooled reassembly buffer to hold at least <paramref name="needed"/> bytes.</summary>
+    private void EnsureMessageCapacity(int needed)
+    {
+        byte[]? current = _messageBuffer;
+        if (current is not null && current.Length >= needed)
+        {
+            return;
+        }
+
+        // Size for the whole frame when it is known and allowed (one rent per frame), else double.
+        long frameEnd = _messageLength + _frameRemaining;
+        long wanted = Math.Max(needed, Math.Min(frameEnd, Math.Max((long)(current?.Length ?? 0) * 2, 4096)));
+        byte[] next = ArrayPool<byte>.Shared.Rent((int)Math.Min(wanted, Array.MaxLength));
+        if (current is not null)
+        {
+            current.AsSpan(0, _messageLength).CopyTo(next);
+            ArrayPool<byte>.Shared.Return(current);
+        }
+
+        _messageBuffer = next;
+    }
+
+    /// <summary>Acts on a frame whose payload has been read completely.</summary>
+    private void CompleteFrame()
+    {
+        _parseState = ParseState.ReadHeader;
+        switch (_frame.Opcode)
+        {
+            case Opcode.Ping:
+                ReadOnlyMemory<byte> ping = _controlBuffer.AsMemory(0, _controlLength);
+                // §5.5.2: answer with a pong carrying the same payload, unless a close was already sent.
+                if (State == ConnectionState.Open)
+                {
+                    QueuePong(ping.Span);
+                }
+
+                AddEvent(new ProtocolEvent(ProtocolEventType.Ping, ping));
+                break;
+
+            case Opcode.Pong:
+                // §5.5.3: unsolicited pongs are allowed; no response is expected.
+                AddEvent(new ProtocolEvent(ProtocolEventType.Pong, _controlBuffer.AsMemory(0, _controlLength)));
+                break;
+
+            case Opcode.Close:
+                ReceiveClose(_controlBuffer.AsSpan(0, _controlLength));
+                break;
+
+            default:
+                if (_frame.Fin)
+                {
+                    CompleteMessage();
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Hands a reassembled message out as an event.</summary>
+    private void CompleteMessage()
+    {
+        if (_messageOpcode == Opcode.Text && !_utf8.IsComplete)
+        {
+            Fail(ProtocolError.InvalidUtf8); // the message ends inside a multi-byte sequence
+            return;
+        }
+
+        ProtocolEventType type = _messageOpcode == Opcode.Text ? ProtocolEventType.TextMessage : ProtocolEventType.BinaryMessage;
+        ReadOnlyMemory<byte> payload = _messageBuffer is null ? ReadOnlyMemory<byte>.Empty : _messageBuffer.AsMemory(0, _messageLength);
+        _messageOpcode = Opcode.Continuation;
+        _messageFrames = 0;
+        _messageDelivered = true;
+        AddEvent(new ProtocolEvent(type, payload));
+    }
+
+    /// <summary>Forgets the last delivered message; large buffers return to the pool.</summary>
+    private void ReleaseDeliveredMessage()
+    {
+        if (!_messageDelivered)
+        {
+            return;
+        }
+
+        _messageDelivered = false;
+        _messageLength = 0;
+        if (_messageBuffer is { Length: > RetainedBufferSize })
+        {
+            ReturnMessageBuffer();
+        }
+    }
+
+    private void ReturnMessageBuffer()
+    {
+        if (_messageBuffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_messageBuffer);
+            _messageBuffer = null;
+        }
+    }
+
+    /// <summary>Parses a close frame (§5.5.1, §7.4) and runs the closing handshake.</summary>
+    private void ReceiveClose(ReadOnlySpan<byte> payload)
+    {
+        CloseStatus status;
+        if (payload.Length == 0)
+        {
+            status = new CloseStatus(CloseCode.NoStatusReceived);
+        }
+        else if (payload.Length == 1)
+        {
+            Fail(ProtocolError.InvalidClosePayload);
+            return;
+        }
+        else
+        {
+            ushort code = BinaryPrimitives.ReadUInt16BigEndian(payload);
+            if (!CloseStatus.IsValidOnWire(code))
+            {
+                Fail(ProtocolError.InvalidCloseCode);
+                return;
+            }
+
+            ReadOnlySpan<byte> reason = payload[2..];
+            if (!Utf8Validator.IsValid(reason))
+            {
+                Fail(ProtocolError.InvalidUtf8);
+                return;
+            }
+
+            status = new CloseStatus((CloseCode)code, reason.IsEmpty ? string.Empty : Encoding.UTF8.GetString(reason));
+        }
+
+        CloseReceived = status;
+        if (State == ConnectionState.Open)
+        {
+            // §5.5.1: the peer closed first; echo its close frame. Echo the original bytes rather
+            // than re-serializing, so a close without a code is answered without a code.
+            CloseReceivedThenSent = true;
+            QueueClose(status, payload, echo: true);
+        }
+
+        State = ConnectionState.Closing;
+        _parseState = ParseState.Discard;
+
+        // §7.1.1: the server closes the TCP connection first, once the handshake is complete.
+        if (Side == ConnectionSide.Server && IsCloseHandshakeComplete)
+        {
+            ShouldCloseTransport = true;
+        }
+
+        AddEvent(new ProtocolEvent(ProtocolEventType.Close, default, status));
+        Debug.Assert(IsCloseHandshakeComplete, $"{nameof(CloseSent)} must be set once a close was received");
+    }
+}

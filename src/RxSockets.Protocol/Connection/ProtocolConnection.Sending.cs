@@ -1,0 +1,251 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Unicode;
+
+namespace RxSockets.Protocol;
+
+/// <summary>The sending half: commands that write frames into the caller's buffer writer.</summary>
+public sealed partial class ProtocolConnection
+{
+    /// <summary>Whether a fragmented outgoing message is in progress (only continuations may follow).</summary>
+    private bool _sendingFragmented;
+
+    /// <summary>Payload of the pong owed to the peer; only the latest ping is answered (RFC 6455 §5.5.3 allows this).</summary>
+    private readonly byte[] _pendingPong = new byte[FrameHeader.MaxControlPayload];
+
+    /// <summary>Length of <see cref="_pendingPong"/>, or -1 when no pong is owed.</summary>
+    private int _pendingPongLength = -1;
+
+    /// <summary>Payload of the close frame queued by the engine (an echo or a failure), written after the pong.</summary>
+    private readonly byte[] _pendingClose = new byte[FrameHeader.MaxControlPayload];
+
+    /// <summary>Length of <see cref="_pendingClose"/>, or -1 when no close frame is queued.</summary>
+    private int _pendingCloseLength = -1;
+
+    /// <summary>
+    /// Whether the engine has frames of its own to send (a pong answering a ping, a close echo or
+    /// the close frame of a failure). Write them with <see cref="WritePendingOutput"/>; every
+    /// <c>Send…</c> command also writes them first, so order is kept.
+    /// </summary>
+    public bool HasPendingOutput => _pendingPongLength >= 0 || _pendingCloseLength >= 0;
+
+    /// <summary>Writes the frames the engine queued by itself (see <see cref="HasPendingOutput"/>).</summary>
+    /// <param name="output">Where the frames go.</param>
+    /// <returns>The number of bytes written.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+    public long WritePendingOutput(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        long written = 0;
+        if (_pendingPongLength >= 0)
+        {
+            written += FrameWriter.WriteFrame(output, Opcode.Pong, true, _pendingPong.AsSpan(0, _pendingPongLength), NextMaskKey());
+            _pendingPongLength = -1;
+        }
+
+        if (_pendingCloseLength >= 0)
+        {
+            written += FrameWriter.WriteFrame(output, Opcode.Close, true, _pendingClose.AsSpan(0, _pendingCloseLength), NextMaskKey());
+            _pendingCloseLength = -1;
+        }
+
+        return written;
+    }
+
+    /// <summary>Sends a text message, or its first fragment, from UTF-8 bytes.</summary>
+    /// <param name="utf8">The text as UTF-8. A complete message (<paramref name="fin"/> true) is validated.</param>
+    /// <param name="output">Where the frame goes.</param>
+    /// <param name="fin"><see langword="false"/> to start a fragmented message continued by <see cref="SendContinuation"/>.</param>
+    /// <returns>The number of bytes written, pending engine frames included.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+    /// <exception cref="ArgumentException">A complete message is not valid UTF-8.</exception>
+    /// <exception cref="InvalidOperationException">The connection is not open, or a fragmented message is in progress.</exception>
+    public long SendText(ReadOnlySpan<byte> utf8, IBufferWriter<byte> output, bool fin = true)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (fin && !Utf8.IsValid(utf8))
+        {
+            throw new ArgumentException("The text message is not valid UTF-8.", nameof(utf8));
+        }
+
+        return SendData(Opcode.Text, utf8, output, fin);
+    }
+
+    /// <summary>Sends a complete text message, encoding it as UTF-8 straight into <paramref name="output"/>.</summary>
+    /// <param name="text">The text; must be well-formed UTF-16.</param>
+    /// <param name="output">Where the frame goes.</param>
+    /// <returns>The number of bytes written, pending engine frames included.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="text"/> contains a lone surrogate.</exception>
+    /// <exception cref="InvalidOperationException">The connection is not open, or a fragmented message is in progress.</exception>
+    public long SendText(ReadOnlySpan<char> text, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        EnsureCanSendData(Opcode.Text);
+        long written = WritePendingOutput(output);
+        return written + FrameWriter.WriteTextFrame(output, Opcode.Text, true, text, NextMaskKey());
+    }
+
+    /// <summary>Sends a binary message, or its first fragment.</summary>
+    /// <param name="data">The payload.</param>
+    /// <param name="output">Where the frame goes.</param>
+    /// <param name="fin"><see langword="false"/> to start a fragmented message continued by <see cref="SendContinuation"/>.</param>
+    /// <returns>The number of bytes written, pending engine frames included.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The connection is not open, or a fragmented message is in progress.</exception>
+    public long SendBinary(ReadOnlySpan<byte> data, IBufferWriter<byte> output, bool fin = true)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return SendData(Opcode.Binary, data, output, fin);
+    }
+
+    /// <summary>Sends the next fragment of a message started with <c>fin: false</c>.</summary>
+    /// <param name="data">The fragment's payload (may be empty).</param>
+    /// <param name="output">Where the frame goes.</param>
+    /// <param name="fin"><see langword="true"/> for the last fragment.</param>
+    /// <returns>The number of bytes written, pending engine frames included.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The connection is not open, or no fragmented message is in progress.</exception>
+    public long SendContinuation(ReadOnlySpan<byte> data, IBufferWriter<byte> output, bool fin)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return SendData(Opcode.Continuation, data, output, fin);
+    }
+
+    /// <summary>Sends a ping (RFC 6455 §5.5.2).</summary>
+    /// <param name="payload">Application data, at most 125 bytes (runtimes put a counter here to match pongs).</param>
+    /// <param name="output">Where the frame goes.</param>
+    /// <returns>The number of bytes written, pending engine frames included.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="payload"/> is longer than 125 bytes.</exception>
+    /// <exception cref="InvalidOperationException">The connection is not open.</exception>
+    public long SendPing(ReadOnlySpan<byte> payload, IBufferWriter<byte> output) => SendControl(Opcode.Ping, payload, output);
+
+    /// <summary>Sends an unsolicited pong (RFC 6455 §5.5.3), for example as a one-way heartbeat.</summary>
+    /// <param name="payload">Application data, at most 125 bytes.</param>
+    /// <param name="output">Where the frame goes.</param>
+    /// <returns>The number of bytes written, pending engine frames included.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="payload"/> is longer than 125 bytes.</exception>
+    /// <exception cref="InvalidOperationException">The connection is not open.</exception>
+    public long SendPong(ReadOnlySpan<byte> payload, IBufferWriter<byte> output) => SendControl(Opcode.Pong, payload, output);
+
+    /// <summary>
+    /// Starts the closing handshake (RFC 6455 §7.1.2): sends a close frame and moves to
+    /// <see cref="ConnectionState.Closing"/>. Data may still arrive until the peer's close frame.
+    /// </summary>
+    /// <param name="status">The code and reason, or <see langword="null"/> for a close frame without a code (received as 1005).</param>
+    /// <param name="output">Where the frame goes.</param>
+    /// <returns>The number of bytes written, pending engine frames included.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+    /// <exception cref="ArgumentException">The code may not be sent on the wire, or the reason is longer than 123 UTF-8 bytes.</exception>
+    /// <exception cref="InvalidOperationException">The connection is not open (a close was already sent or received).</exception>
+    public long SendClose(CloseStatus? status, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (status is CloseStatus s)
+        {
+            ValidateOutgoingClose(s);
+        }
+
+        EnsureOpen();
+        Span<byte> payload = stackalloc byte[FrameHeader.MaxControlPayload];
+        int length = status is CloseStatus c ? WriteClosePayload(c, payload) : 0;
+        long written = WritePendingOutput(output);
+        written += FrameWriter.WriteFrame(output, Opcode.Close, true, payload[..length], NextMaskKey());
+        CloseSent = status ?? new CloseStatus(CloseCode.NoStatusReceived);
+        State = ConnectionState.Closing;
+        return written;
+    }
+
+    private long SendData(Opcode opcode, ReadOnlySpan<byte> data, IBufferWriter<byte> output, bool fin)
+    {
+        EnsureCanSendData(opcode);
+        long written = WritePendingOutput(output);
+        written += FrameWriter.WriteFrame(output, opcode, fin, data, NextMaskKey());
+        _sendingFragmented = !fin;
+        return written;
+    }
+
+    private long SendControl(Opcode opcode, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (payload.Length > FrameHeader.MaxControlPayload)
+        {
+            throw new ArgumentException($"A control frame payload is at most {FrameHeader.MaxControlPayload} bytes.", nameof(payload));
+        }
+
+        EnsureOpen();
+        long written = WritePendingOutput(output);
+        return written + FrameWriter.WriteFrame(output, opcode, true, payload, NextMaskKey());
+    }
+
+    private void EnsureCanSendData(Opcode opcode)
+    {
+        EnsureOpen();
+        if (opcode == Opcode.Continuation && !_sendingFragmented)
+        {
+            throw new InvalidOperationException("No fragmented message is in progress: start one with fin: false first.");
+        }
+
+        if (opcode != Opcode.Continuation && _sendingFragmented)
+        {
+            throw new InvalidOperationException("A fragmented message is in progress: finish it with SendContinuation(fin: true) first.");
+        }
+    }
+
+    private void EnsureOpen()
+    {
+        // §5.5.1: "After sending a Close frame, the endpoint MUST NOT send any further data frames."
+        if (State != ConnectionState.Open)
+        {
+            throw new InvalidOperationException($"Cannot send: the connection is {State.ToString().ToUpperInvariant()}.");
+        }
+    }
+
+    private int? NextMaskKey() => Side == ConnectionSide.Client ? _maskKeys.NextMaskKey() : null;
+
+    private void QueuePong(ReadOnlySpan<byte> payload)
+    {
+        payload.CopyTo(_pendingPong);
+        _pendingPongLength = payload.Length;
+    }
+
+    /// <summary>Queues a close frame the engine sends by itself: an echo of the peer's bytes, or a failure's status.</summary>
+    private void QueueClose(CloseStatus status, ReadOnlySpan<byte> payload, bool echo)
+    {
+        _pendingPongLength = -1; // no pong may follow a close, and none is owed before it either
+        if (echo)
+        {
+            payload.CopyTo(_pendingClose);
+            _pendingCloseLength = payload.Length;
+        }
+        else
+        {
+            _pendingCloseLength = WriteClosePayload(status, _pendingClose);
+        }
+
+        CloseSent = status;
+    }
+
+    private static int WriteClosePayload(CloseStatus status, Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(destination, (ushort)status.Code);
+        return 2 + Encoding.UTF8.GetBytes(status.Reason, destination[2..]);
+    }
+
+    private static void ValidateOutgoingClose(CloseStatus status)
+    {
+        if (!CloseStatus.IsValidOnWire((int)status.Code))
+        {
+            throw new ArgumentException($"Close code {(int)status.Code} may not be sent on the wire (RFC 6455 §7.4).", nameof(status));
+        }
+
+        if (Encoding.UTF8.GetByteCount(status.Reason) > CloseStatus.MaxReasonBytes)
+        {
+            throw new ArgumentException($"A close reason is at most {CloseStatus.MaxReasonBytes} UTF-8 bytes.", nameof(status));
+        }
+    }
+}

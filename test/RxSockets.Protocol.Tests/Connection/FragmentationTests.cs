@@ -69,7 +69,7 @@ public sealed class FragmentationTests
     public void ReceiveData_ManyMessagesInOneChunk_AreAllDelivered()
     {
         var client = new EngineDriver(ConnectionSide.Client);
-        string hex = string.Concat(Enumerable.Range(0, 100).Select(i => "8201" + i.ToString("x2")));
+        string hex = string.Concat(Enumerable.Range(0, 100).Select(i => "8201" + i.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
 
         client.Feed(hex);
 

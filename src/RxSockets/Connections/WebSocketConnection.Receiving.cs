@@ -1,0 +1,217 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using RxSockets.Protocol;
+
+namespace RxSockets;
+
+/// <summary>The read loop and the pull-style receive API.</summary>
+public sealed partial class WebSocketConnection
+{
+    /// <summary>Complete messages waiting for a consumer; bounded by <see cref="WebSocketOptions.MaxQueue"/>; the read loop is its only writer.</summary>
+    private readonly Channel<Message> _incoming;
+
+    /// <summary>Receives the next message.</summary>
+    /// <param name="cancellationToken">Cancels the wait (the connection stays open).</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="ConnectionClosedException">The connection closed; <see cref="ConnectionClosedException.IsNormal"/> tells whether normally.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _incoming.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw ClosedError();
+        }
+    }
+
+    /// <summary>Receives the next message and returns its text (binary messages are decoded as UTF-8).</summary>
+    /// <param name="cancellationToken">Cancels the wait (the connection stays open).</param>
+    /// <returns>The text.</returns>
+    /// <exception cref="ConnectionClosedException">The connection closed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async ValueTask<string> ReceiveTextAsync(CancellationToken cancellationToken = default) =>
+        (await ReceiveAsync(cancellationToken).ConfigureAwait(false)).Text;
+
+    /// <summary>
+    /// Enumerates incoming messages until the connection closes: the enumeration ends on a normal
+    /// close and throws <see cref="ConnectionClosedException"/> otherwise (python's <c>async for</c>).
+    /// </summary>
+    /// <param name="cancellationToken">Stops the enumeration (the connection stays open).</param>
+    /// <returns>The messages, in order.</returns>
+    public async IAsyncEnumerable<Message> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await _incoming.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                throw ClosedError();
+            }
+
+            if (!more)
+            {
+                ConnectionClosedException closed = ClosedError();
+                if (!closed.IsNormal)
+                {
+                    throw closed;
+                }
+
+                yield break;
+            }
+
+            while (_incoming.Reader.TryRead(out Message message))
+            {
+                yield return message;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The read loop (Kestrel's shape): read, feed the engine, advance, drain events, let the writer
+    /// send what the engine produced, and stop at the end of the stream.
+    /// </summary>
+    private async Task ReadLoopAsync()
+    {
+        PipeReader input = _transport.Input;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await input.ReadAsync(_abort.Token).ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                SequencePosition examined = buffer.End;
+                try
+                {
+                    while (true)
+                    {
+                        lock (_engineLock)
+                        {
+                            _engine.ReceiveData(buffer, out SequencePosition consumed, out examined);
+                            buffer = buffer.Slice(consumed);
+                        }
+
+                        // The payload of an event is borrowed until the next ReceiveData call,
+                        // which only this loop makes: safe to use outside the lock.
+                        if (!await DrainEventsAsync().ConfigureAwait(false))
+                        {
+                            break;
+                        }
+                    }
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, examined);
+                }
+
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            // Aborted (close timeout, Abort()): treated as the end of the stream below.
+        }
+        catch (Exception ex)
+        {
+            // A reset or a broken TLS stream: the connection ends abnormally (1006).
+            _localError ??= ex;
+            Log.TransportError(_logger, Id, ex);
+        }
+
+        lock (_engineLock)
+        {
+            _engine.ReceiveEof();
+        }
+
+        await DrainEventsAsync().ConfigureAwait(false);
+        _closedException = DescribeClosure();
+        _incoming.Writer.TryComplete(_closedException.IsNormal ? null : _closedException);
+    }
+
+    /// <summary>Acts on every event the engine has; returns whether there was any.</summary>
+    private async ValueTask<bool> DrainEventsAsync()
+    {
+        bool any = false;
+        while (true)
+        {
+            ProtocolEvent protocolEvent;
+            bool flush;
+            lock (_engineLock)
+            {
+                if (!_engine.TryReadEvent(out protocolEvent))
+                {
+                    break;
+                }
+
+                flush = _engine.HasPendingOutput;
+            }
+
+            if (flush)
+            {
+                // A pong, a close echo or a failure close: send it before possibly waiting for queue room.
+                _outgoing.Writer.TryWrite(OutgoingItem.FlushPending);
+            }
+
+            any = true;
+            switch (protocolEvent.Type)
+            {
+                case ProtocolEventType.TextMessage:
+                    await EnqueueIncomingAsync(Message.FromText(Encoding.UTF8.GetString(protocolEvent.Payload.Span))).ConfigureAwait(false);
+                    break;
+
+                case ProtocolEventType.BinaryMessage:
+                    await EnqueueIncomingAsync(Message.FromBinary(protocolEvent.Payload.ToArray())).ConfigureAwait(false);
+                    break;
+
+                case ProtocolEventType.Pong:
+                    OnPong(protocolEvent.Payload.Span);
+                    break;
+
+                case ProtocolEventType.Close:
+                    Log.CloseReceived(_logger, Id, protocolEvent.CloseStatus);
+                    ArmCloseTimer();
+                    break;
+
+                case ProtocolEventType.Failed:
+                    if (protocolEvent.Error != ProtocolError.UnexpectedEndOfStream)
+                    {
+                        _localError ??= protocolEvent.Error is ProtocolError.MessageTooBig or ProtocolError.FrameTooBig or ProtocolError.TooManyFragments
+                            ? new MessageTooLargeException(protocolEvent.Error, protocolEvent.CloseStatus)
+                            : new WebSocketProtocolException(protocolEvent.Error, protocolEvent.CloseStatus);
+                        Log.ProtocolError(_logger, Id, protocolEvent.Error);
+                        ArmCloseTimer();
+                    }
+
+                    break;
+
+                default:
+                    break; // Ping: the engine queued the pong, flushed above.
+            }
+        }
+
+        return any;
+    }
+
+    private ValueTask EnqueueIncomingAsync(Message message)
+    {
+        // Fast path without an await; when the queue is full, waiting here pauses the read loop
+        // so TCP pushes back (unless the transport is aborted meanwhile).
+        return _incoming.Writer.TryWrite(message) ? ValueTask.CompletedTask : _incoming.Writer.WriteAsync(message, _abort.Token);
+    }
+}

@@ -1,0 +1,344 @@
+using System;
+using System.Collections.Generic;
+using System.IO.Pipelines;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using RxSockets.Protocol;
+
+namespace RxSockets;
+
+/// <summary>The write loop, the async send API and the <see cref="IObserver{T}"/> sink.</summary>
+public sealed partial class WebSocketConnection
+{
+    /// <summary>Most bytes written into the pipe before a flush, so one huge batch does not hold memory.</summary>
+    private const int MaxBatchBytes = 256 * 1024;
+
+    /// <summary>Ordered send queue (text, binary, pings, close): one reader, the write loop.</summary>
+    private readonly Channel<OutgoingItem> _outgoing;
+
+    /// <summary>Bytes queued and not yet flushed (approximate for text); guarded by <see cref="Interlocked"/>.</summary>
+    private long _queuedBytes;
+
+    /// <summary>Completed (and replaced) when the queue drains below the low-water mark; senders above the high-water mark wait on it.</summary>
+    private TaskCompletionSource _room = NewSignal();
+
+    /// <summary>Whether the output was half-closed after the closing handshake (server side).</summary>
+    private bool _outputClosed;
+
+    /// <summary>
+    /// Sends a message and completes once it has been written to the transport. Waits first while
+    /// more than <see cref="WebSocketOptions.WriteHighWaterMark"/> bytes are queued. Completion
+    /// means "handed to the transport", not "received by the peer": only the closing handshake or
+    /// an application-level acknowledgement proves delivery.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the wait for room or for the write. Once queued, the message may still be sent.</param>
+    /// <returns>A task that completes when the message was written.</returns>
+    /// <exception cref="ConnectionClosedException">The connection is closing or closed; the message was not sent.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async ValueTask SendAsync(Message message, CancellationToken cancellationToken = default)
+    {
+        ThrowIfNotOpen();
+        long size = SizeOf(message);
+        while (true)
+        {
+            // Read the signal before the count: a release in between completes this very signal.
+            TaskCompletionSource room = Volatile.Read(ref _room);
+            if (Volatile.Read(ref _queuedBytes) < _options.WriteHighWaterMark)
+            {
+                break;
+            }
+
+            await room.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            ThrowIfNotOpen();
+        }
+
+        var item = new OutgoingItem(OutgoingKind.Message, message, null, size, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        Enqueue(item);
+        await item.Completion!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a text message (see <see cref="SendAsync(Message, CancellationToken)"/>).</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the message was written.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    /// <exception cref="ConnectionClosedException">The connection is closing or closed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask SendAsync(string text, CancellationToken cancellationToken = default) =>
+        SendAsync(Message.FromText(text), cancellationToken);
+
+    /// <summary>Sends a binary message (see <see cref="SendAsync(Message, CancellationToken)"/>). Do not change the memory until the task completes.</summary>
+    /// <param name="data">The payload.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the message was written.</returns>
+    /// <exception cref="ConnectionClosedException">The connection is closing or closed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        SendAsync(Message.FromBinary(data), cancellationToken);
+
+    /// <summary>Sends a binary message (see <see cref="SendAsync(Message, CancellationToken)"/>). Do not change the array until the task completes.</summary>
+    /// <param name="data">The payload.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the message was written.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
+    /// <exception cref="ConnectionClosedException">The connection is closing or closed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask SendAsync(byte[] data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return SendAsync(Message.FromBinary(data), cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts the closing handshake with <paramref name="code"/> and waits until the connection is
+    /// closed (at most about <see cref="WebSocketOptions.CloseTimeout"/>). Does nothing more if a
+    /// close is already under way.
+    /// </summary>
+    /// <param name="code">The close code (1000–1003, 1007–1014 or 3000–4999).</param>
+    /// <param name="reason">The reason, at most 123 UTF-8 bytes.</param>
+    /// <param name="cancellationToken">Stops waiting; the close goes on.</param>
+    /// <returns>A task that completes when the connection is closed.</returns>
+    /// <exception cref="ArgumentException">The code may not be sent, or the reason is too long.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task CloseAsync(CloseCode code = CloseCode.NormalClosure, string reason = "", CancellationToken cancellationToken = default)
+    {
+        var status = new CloseStatus(code, reason);
+        if (!CloseStatus.IsValidOnWire((int)code) || System.Text.Encoding.UTF8.GetByteCount(status.Reason) > CloseStatus.MaxReasonBytes)
+        {
+            throw new ArgumentException($"Cannot close with {status}: the code must be valid on the wire and the reason at most {CloseStatus.MaxReasonBytes} UTF-8 bytes.", nameof(code));
+        }
+
+        StartClose(status, completion: null);
+        return _closed.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Queues a message without waiting (the <see cref="IObserver{T}"/> sink side).</summary>
+    /// <param name="value">The message.</param>
+    /// <remarks>
+    /// The sink cannot wait, so its policy on overflow is explicit: beyond
+    /// <see cref="WebSocketOptions.SinkBufferLimit"/> queued bytes the connection fails with 1011
+    /// "send buffer overflow". Messages pushed after the connection started closing are dropped
+    /// (the incoming stream's termination tells the producer why).
+    /// </remarks>
+    public void OnNext(Message value)
+    {
+        if (State != ConnectionState.Open)
+        {
+            Log.DroppedAfterClose(_logger, Id);
+            return;
+        }
+
+        long size = SizeOf(value);
+        if (Volatile.Read(ref _queuedBytes) + size > _options.SinkBufferLimit)
+        {
+            _localError ??= new InvalidOperationException($"The send buffer overflowed: more than {_options.SinkBufferLimit} bytes were queued through OnNext. Throttle the producer or use SendAsync.");
+            FailConnection(new CloseStatus(CloseCode.InternalError, "send buffer overflow"));
+            return;
+        }
+
+        Enqueue(new OutgoingItem(OutgoingKind.Message, value, null, size, null));
+    }
+
+    /// <summary>Queues a message unless the connection is closing or its queue is above the high-water mark (broadcast's policy).</summary>
+    /// <returns>Whether the message was queued.</returns>
+    internal bool TrySendWithoutWaiting(Message message)
+    {
+        if (State != ConnectionState.Open || Volatile.Read(ref _queuedBytes) >= _options.WriteHighWaterMark)
+        {
+            return false;
+        }
+
+        Enqueue(new OutgoingItem(OutgoingKind.Message, message, null, SizeOf(message), null));
+        return true;
+    }
+
+    /// <summary>Closes the connection with 1000 (the producer is done).</summary>
+    public void OnCompleted() => StartClose(new CloseStatus(CloseCode.NormalClosure), completion: null);
+
+    /// <summary>Closes the connection with 1011, or with the status of a <see cref="WebSocketCloseException"/>.</summary>
+    /// <param name="error">Why the producer failed; its message is not sent to the peer.</param>
+    public void OnError(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        CloseStatus status = error is WebSocketCloseException close ? close.Status : new CloseStatus(CloseCode.InternalError);
+        if (error is not WebSocketCloseException)
+        {
+            Log.ProducerFailed(_logger, Id, error);
+        }
+
+        StartClose(status, completion: null);
+    }
+
+    /// <summary>Queues a close frame (if the connection is still open) and arms the close timeout.</summary>
+    private void StartClose(CloseStatus status, TaskCompletionSource? completion)
+    {
+        if (_outgoing.Writer.TryWrite(new OutgoingItem(OutgoingKind.Close, default, status, 0, completion)))
+        {
+            ArmCloseTimer();
+        }
+    }
+
+    /// <summary>Fails the connection from this side: the engine queues the close frame and ignores further input.</summary>
+    private void FailConnection(CloseStatus status)
+    {
+        lock (_engineLock)
+        {
+            _engine.Fail(status);
+        }
+
+        _outgoing.Writer.TryWrite(OutgoingItem.FlushPending);
+        ArmCloseTimer();
+    }
+
+    private void Enqueue(OutgoingItem item)
+    {
+        Interlocked.Add(ref _queuedBytes, item.Size);
+        if (!_outgoing.Writer.TryWrite(item))
+        {
+            Interlocked.Add(ref _queuedBytes, -item.Size);
+            item.Completion?.TrySetException(ClosedError());
+        }
+    }
+
+    private void ThrowIfNotOpen()
+    {
+        if (State != ConnectionState.Open)
+        {
+            throw ClosedError();
+        }
+    }
+
+    private static long SizeOf(Message message) => message.IsText ? message.TextData!.Length : message.BinaryData.Length;
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// The write loop: takes everything queued, writes it through the engine into the pipe under
+    /// one lock, flushes once per batch, then completes the senders.
+    /// </summary>
+    private async Task WriteLoopAsync()
+    {
+        PipeWriter output = _transport.Output;
+        ChannelReader<OutgoingItem> reader = _outgoing.Reader;
+        var batch = new List<OutgoingItem>();
+        try
+        {
+            while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+            {
+                long batchBytes = 0;
+                bool closeOutput;
+                lock (_engineLock)
+                {
+                    while (batchBytes < MaxBatchBytes && reader.TryRead(out OutgoingItem? item))
+                    {
+                        batchBytes += WriteItem(item, output);
+                        batch.Add(item);
+                    }
+
+                    if (_engine.HasPendingOutput)
+                    {
+                        _engine.WritePendingOutput(output);
+                    }
+
+                    closeOutput = _engine.ShouldCloseTransport && !_outputClosed;
+                }
+
+                await output.FlushAsync(_abort.Token).ConfigureAwait(false);
+                CompleteBatch(batch, error: null);
+                if (closeOutput)
+                {
+                    // RFC 6455 §7.1.1: the server closes the TCP connection first, once the closing handshake is done.
+                    _outputClosed = true;
+                    await _transport.CloseOutputAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            // Aborted: what is left fails below.
+        }
+        catch (Exception ex)
+        {
+            _localError ??= ex;
+            Log.TransportError(_logger, Id, ex);
+            AbortTransport();
+        }
+
+        CompleteBatch(batch, ClosedError());
+        while (reader.TryRead(out OutgoingItem? left))
+        {
+            left.Completion?.TrySetException(ClosedError());
+            Release(left.Size);
+        }
+    }
+
+    /// <summary>Writes one queued item through the engine; items that can no longer be sent fail. Called under the engine lock.</summary>
+    private long WriteItem(OutgoingItem item, PipeWriter output)
+    {
+        try
+        {
+            switch (item.Kind)
+            {
+                case OutgoingKind.Message when _engine.State == ConnectionState.Open:
+                    return item.Message.IsText
+                        ? _engine.SendText(item.Message.TextData.AsSpan(), output)
+                        : _engine.SendBinary(item.Message.BinaryData.Span, output);
+
+                case OutgoingKind.Ping when _engine.State == ConnectionState.Open:
+                    return _engine.SendPing(item.Message.BinaryData.Span, output);
+
+                case OutgoingKind.Close when _engine.State == ConnectionState.Open:
+                    return _engine.SendClose(item.Close, output);
+
+                case OutgoingKind.Flush or OutgoingKind.Close:
+                    return _engine.WritePendingOutput(output); // a close already under way is not an error
+
+                default:
+                    item.Completion?.TrySetException(DescribeClosureLocked());
+                    return 0;
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            // Text with a lone surrogate: this message fails, the connection goes on.
+            item.Completion?.TrySetException(ex);
+            return 0;
+        }
+    }
+
+    private void CompleteBatch(List<OutgoingItem> batch, Exception? error)
+    {
+        foreach (OutgoingItem item in batch)
+        {
+            if (error is null)
+            {
+                item.Completion?.TrySetResult();
+            }
+            else
+            {
+                item.Completion?.TrySetException(error);
+            }
+
+            Release(item.Size);
+        }
+
+        batch.Clear();
+    }
+
+    /// <summary>Returns queue room; wakes waiting senders once below the low-water mark (a quarter of the high-water mark).</summary>
+    private void Release(long size)
+    {
+        if (size == 0)
+        {
+            return;
+        }
+
+        long left = Interlocked.Add(ref _queuedBytes, -size);
+        if (left <= _options.WriteHighWaterMark / 4)
+        {
+            Interlocked.Exchange(ref _room, NewSignal()).TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System;
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using RxSockets.Protocol;
+
+namespace RxSockets;
+
+/// <summary>One accepted socket: the opening handshake, then the handler, then cleanup.</summary>
+public sealed partial class WebSocketServer
+{
+    private async Task RunSessionAsync(Socket socket)
+    {
+        int active = Interlocked.Increment(ref _active);
+        StreamTransport transport = StreamTransport.FromSocket(socket);
+        WebSocketConnection? connection = null;
+        try
+        {
+            if (_options.MaxConnections > 0 && active > _options.MaxConnections)
+            {
+                await RespondAsync(transport, HandshakeResponse.CreateError(503, "Too many connections; try again later."), null).ConfigureAwait(false);
+                return;
+            }
+
+            connection = await HandshakeAsync(transport).ConfigureAwait(false);
+            if (connection is null)
+            {
+                return;
+            }
+
+            await RunHandlerAsync(connection).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.InternalError(_logger, connection?.Id ?? "-", ex);
+        }
+        finally
+        {
+            if (connection is null)
+            {
+                await DisposeQuietlyAsync(transport).ConfigureAwait(false);
+            }
+
+            Interlocked.Decrement(ref _active);
+        }
+    }
+
+    /// <summary>Reads and answers the opening handshake within the open timeout; returns the started connection, or null if it was answered with plain HTTP.</summary>
+    private async Task<WebSocketConnection?> HandshakeAsync(StreamTransport transport)
+    {
+        using var timeout = new CancellationTokenSource(_options.OpenTimeout, _options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token);
+        string? remote = transport.RemoteEndPoint?.ToString();
+        HandshakeRequest? request;
+        try
+        {
+            request = await ReadRequestAsync(transport, linked.Token).ConfigureAwait(false);
+            if (request is null)
+            {
+                return null; // the client went away before sending a whole request
+            }
+
+            if (_shutdown.IsCancellationRequested)
+            {
+                await RespondAsync(transport, HandshakeResponse.CreateError(503, "The server is shutting down."), remote).ConfigureAwait(false);
+                return null;
+            }
+
+            if (_options.ProcessRequest is { } process)
+            {
+                HandshakeResponse? answer = await process(request, linked.Token).ConfigureAwait(false);
+                if (answer is not null)
+                {
+                    await RespondAsync(transport, answer, remote).ConfigureAwait(false);
+                    return null;
+                }
+            }
+
+            ServerHandshakeResult result = _handshake.Negotiate(request);
+            if (!result.IsAccepted)
+            {
+                await RespondAsync(transport, result.Response, remote).ConfigureAwait(false);
+                return null;
+            }
+
+            result.Response.WriteTo(transport.Output);
+            await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
+            var connection = new WebSocketConnection(transport, ConnectionSide.Server, _options, request, result.Subprotocol);
+            connection.Start();
+            return connection;
+        }
+        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        {
+            await RespondAsync(transport, HandshakeResponse.CreateError(503, "The server is shutting down."), remote).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            // A client that trickles bytes (slowloris) or never sends: drop it without an answer.
+            Log.HandshakeRejected(_logger, remote, 0, "open timeout");
+            return null;
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or SocketException or ObjectDisposedException)
+        {
+            return null; // reset during the handshake
+        }
+    }
+
+    /// <summary>Reads one HTTP request head; answers malformed or oversized ones (400, 414, 431, 505) and returns null.</summary>
+    private async Task<HandshakeRequest?> ReadRequestAsync(StreamTransport transport, CancellationToken cancellationToken)
+    {
+        var parser = new HttpMessageParser(_options.Limits);
+        PipeReader input = transport.Input;
+        while (true)
+        {
+            ReadResult read = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = read.Buffer;
+            HttpParseResult result = parser.ParseRequest(buffer, out SequencePosition consumed, out SequencePosition examined, out HandshakeRequest? request, out HttpParseError error);
+            input.AdvanceTo(consumed, examined);
+            switch (result)
+            {
+                case HttpParseResult.Done:
+                    return request;
+                case HttpParseResult.Error:
+                    await RespondAsync(transport, _handshake.Reject(error).Response, transport.RemoteEndPoint?.ToString()).ConfigureAwait(false);
+                    return null;
+                default:
+                    if (read.IsCompleted)
+                    {
+                        return null;
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Writes a plain HTTP response (it carries <c>Connection: close</c>) and closes the transport.</summary>
+    private async Task RespondAsync(StreamTransport transport, HandshakeResponse response, string? remote)
+    {
+        Log.HandshakeRejected(_logger, remote, response.StatusCode, response.ReasonPhrase);
+        try
+        {
+            response.WriteTo(transport.Output);
+            using var timeout = new CancellationTokenSource(_options.CloseTimeout, _options.TimeProvider);
+            await transport.Output.FlushAsync(timeout.Token).ConfigureAwait(false);
+            await transport.CloseOutputAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client is gone or does not read: nothing more to tell it.
+        }
+    }
+
+    /// <summary>Runs the handler; closes with 1000 when it returns and 1011 (or its chosen status) when it throws.</summary>
+    private async Task RunHandlerAsync(WebSocketConnection connection)
+    {
+        _connections.TryAdd(connection, 0);
+        _joined.OnNext(connection);
+        using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+        CancelOnClose(connection, handlerToken);
+        try
+        {
+            await _handler(connection, handlerToken.Token).ConfigureAwait(false);
+            await connection.CloseAsync(CloseCode.NormalClosure, string.Empty, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (WebSocketCloseException close)
+        {
+            await connection.CloseAsync(close.Status.Code, close.Status.Reason, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ConnectionClosedException || (ex is OperationCanceledException && handlerToken.IsCancellationRequested))
+        {
+            // The connection closed under the handler, or the server is stopping: not a handler bug.
+            await connection.CloseAsync(CloseCode.GoingAway, string.Empty, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // python websockets: a handler that raises closes the connection with 1011, without details.
+            Log.HandlerFailed(_logger, connection.Id, ex);
+            await connection.CloseAsync(CloseCode.InternalError, string.Empty, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await connection.Completion.ConfigureAwait(false);
+            _connections.TryRemove(connection, out _);
+            _left.OnNext(connection);
+        }
+    }
+
+    /// <summary>Cancels the handler's token when the connection closes, so handlers waiting on anything else wake up.</summary>
+    private static void CancelOnClose(WebSocketConnection connection, CancellationTokenSource handlerToken)
+    {
+        _ = connection.Completion.ContinueWith(static (_, state) =>
+        {
+            try
+            {
+                ((CancellationTokenSource)state!).Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The handler already finished.
+            }
+        }, handlerToken, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private static async Task DisposeQuietlyAsync(StreamTransport transport)
+    {
+        try
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or SocketException or ObjectDisposedException)
+        {
+            // Already reset by the peer.
+        }
+    }
+}

@@ -1,0 +1,280 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RxSockets.Protocol;
+
+namespace RxSockets;
+
+/// <summary>
+/// A WebSocket server: one handler runs per connection, and the connection closes when the
+/// handler ends (1000 when it returns, 1011 when it throws).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Two handler styles: an async one, <c>(connection, cancellationToken) =&gt; Task</c>, in the style of
+/// python websockets; and an Rx one, <c>connection =&gt; IObservable&lt;Message&gt;</c>, whose returned
+/// stream is sent and whose completion closes the connection.
+/// </para>
+/// <para>
+/// <see cref="DisposeAsync"/> shuts down gracefully: it stops accepting, answers handshakes in
+/// progress with 503, closes open connections with 1001, waits up to the close timeout, then aborts
+/// what is left. Thread safety: all members are thread-safe.
+/// </para>
+/// </remarks>
+public sealed partial class WebSocketServer : IAsyncDisposable
+{
+    private readonly Func<WebSocketConnection, CancellationToken, Task> _handler;
+    private readonly WebSocketServerOptions _options;
+    private readonly ServerHandshake _handshake;
+    private readonly Socket _listener;
+    private readonly ILogger _logger;
+
+    /// <summary>Cancelled when shutdown starts: stops the accept loop, fails handshakes with 503 and cancels handler tokens.</summary>
+    private readonly CancellationTokenSource _shutdown = new();
+
+    /// <summary>Open connections (after the handshake) and their handler tasks.</summary>
+    private readonly ConcurrentDictionary<WebSocketConnection, byte> _connections = new();
+
+    /// <summary>Tasks of every accepted socket (handshake + handler), awaited at shutdown.</summary>
+    private readonly ConcurrentDictionary<Task, byte> _sessions = new();
+
+    private readonly Subject<WebSocketConnection> _joined = new();
+    private readonly Subject<WebSocketConnection> _left = new();
+
+    /// <summary>Sockets accepted and not finished yet, handshakes included; bounded by <see cref="WebSocketServerOptions.MaxConnections"/>.</summary>
+    private int _active;
+
+    private Task _acceptLoop = Task.CompletedTask;
+    private int _disposed;
+
+    private WebSocketServer(Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketServerOptions options, Socket listener)
+    {
+        _handler = handler;
+        _options = options;
+        _listener = listener;
+        _logger = options.LoggerFactory?.CreateLogger<WebSocketServer>() ?? NullLogger<WebSocketServer>.Instance;
+        _handshake = new ServerHandshake
+        {
+            SupportedSubprotocols = options.Subprotocols,
+            ServerHeader = options.ServerHeader,
+        };
+        EndPoint = (IPEndPoint)listener.LocalEndPoint!;
+    }
+
+    /// <summary>The address and port the server listens on (the real port when 0 was asked for).</summary>
+    public IPEndPoint EndPoint { get; }
+
+    /// <summary>The WebSocket URI of the server's root, for example <c>ws://127.0.0.1:8765/</c>.</summary>
+    public Uri Uri => new($"ws://{(EndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{EndPoint.Address}]" : EndPoint.Address.ToString())}:{EndPoint.Port}/");
+
+    /// <summary>A snapshot of the connections open now.</summary>
+    public IReadOnlyCollection<WebSocketConnection> Connections => [.. _connections.Keys];
+
+    /// <summary>Connections as they open (after the handshake, before the handler runs). Hot; completes at shutdown.</summary>
+    public IObservable<WebSocketConnection> Joined => _joined.AsObservable();
+
+    /// <summary>Connections as they close. Hot; completes at shutdown.</summary>
+    public IObservable<WebSocketConnection> Left => _left.AsObservable();
+
+    /// <summary>Starts a server with an async handler on <paramref name="host"/>:<paramref name="port"/>.</summary>
+    /// <param name="handler">Runs once per connection; the connection closes when it returns.</param>
+    /// <param name="host">The address to listen on ("127.0.0.1", "localhost", "0.0.0.0", "::").</param>
+    /// <param name="port">The port; 0 picks a free one.</param>
+    /// <param name="cancellationToken">Cancels starting.</param>
+    /// <returns>The running server.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="SocketException">The address cannot be bound.</exception>
+    public static Task<WebSocketServer> StartAsync(Func<WebSocketConnection, CancellationToken, Task> handler, string host, int port, CancellationToken cancellationToken = default) =>
+        StartAsync(handler, new WebSocketServerOptions { Host = host, Port = port }, cancellationToken);
+
+    /// <summary>Starts a server with an Rx handler on <paramref name="host"/>:<paramref name="port"/>.</summary>
+    /// <param name="handler">Returns the messages to send; its completion closes the connection with 1000, its error with 1011.</param>
+    /// <param name="host">The address to listen on.</param>
+    /// <param name="port">The port; 0 picks a free one.</param>
+    /// <param name="cancellationToken">Cancels starting.</param>
+    /// <returns>The running server.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="SocketException">The address cannot be bound.</exception>
+    public static Task<WebSocketServer> StartAsync(Func<WebSocketConnection, IObservable<Message>> handler, string host, int port, CancellationToken cancellationToken = default) =>
+        StartAsync(handler, new WebSocketServerOptions { Host = host, Port = port }, cancellationToken);
+
+    /// <summary>Starts a server with an Rx handler.</summary>
+    /// <param name="handler">Returns the messages to send; its completion closes the connection with 1000, its error with 1011.</param>
+    /// <param name="options">Settings; <see langword="null"/> for defaults (127.0.0.1, a free port).</param>
+    /// <param name="cancellationToken">Cancels starting.</param>
+    /// <returns>The running server.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="SocketException">The address cannot be bound.</exception>
+    public static Task<WebSocketServer> StartAsync(Func<WebSocketConnection, IObservable<Message>> handler, WebSocketServerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return StartAsync((connection, _) => RunRxHandlerAsync(handler, connection), options, cancellationToken);
+    }
+
+    /// <summary>Starts a server with an async handler.</summary>
+    /// <param name="handler">Runs once per connection; the connection closes when it returns. Its token is cancelled when the connection closes or the server stops.</param>
+    /// <param name="options">Settings; <see langword="null"/> for defaults (127.0.0.1, a free port).</param>
+    /// <param name="cancellationToken">Cancels starting.</param>
+    /// <returns>The running server.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="SocketException">The address cannot be bound.</exception>
+    public static async Task<WebSocketServer> StartAsync(Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketServerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        options ??= new WebSocketServerOptions();
+        options.Validate();
+        IPAddress address = await ResolveAsync(options.Host, cancellationToken).ConfigureAwait(false);
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (address.AddressFamily == AddressFamily.InterNetworkV6 && address.Equals(IPAddress.IPv6Any))
+            {
+                listener.DualMode = true;
+            }
+
+            listener.Bind(new IPEndPoint(address, options.Port));
+            listener.Listen(512);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+
+        var server = new WebSocketServer(handler, options, listener);
+        Log.Listening(server._logger, server.EndPoint);
+        server._acceptLoop = Task.Run(server.AcceptLoopAsync, CancellationToken.None);
+        return server;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> to every open connection without waiting. A connection whose
+    /// send queue is above its high-water mark is skipped for this message, so one slow client never
+    /// stalls the others or grows memory (python websockets' <c>broadcast</c> goes further and
+    /// ignores backpressure).
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <returns>The number of connections the message was queued for.</returns>
+    public int Broadcast(Message message) => Broadcast(message, _connections.Keys);
+
+    /// <summary>Sends <paramref name="message"/> to each of <paramref name="connections"/>, skipping slow or closed ones (see <see cref="Broadcast(Message)"/>).</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="connections">The recipients.</param>
+    /// <returns>The number of connections the message was queued for.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="connections"/> is null.</exception>
+    public static int Broadcast(Message message, IEnumerable<WebSocketConnection> connections)
+    {
+        ArgumentNullException.ThrowIfNull(connections);
+        int sent = 0;
+        foreach (WebSocketConnection connection in connections)
+        {
+            if (connection.TrySendWithoutWaiting(message))
+            {
+                sent++;
+            }
+        }
+
+        return sent;
+    }
+
+    /// <summary>Stops the server gracefully (see the class remarks). Same as <see cref="StopAsync"/> without a token.</summary>
+    /// <returns>A task that completes when every connection is closed.</returns>
+    public ValueTask DisposeAsync() => new(StopAsync(CancellationToken.None));
+
+    /// <summary>
+    /// Stops accepting, answers handshakes in progress with 503, closes open connections with 1001,
+    /// waits for handlers up to the close timeout, then aborts what is left.
+    /// </summary>
+    /// <param name="cancellationToken">Aborts the remaining connections at once when cancelled.</param>
+    /// <returns>A task that completes when every connection is closed.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await Task.WhenAll(_sessions.Keys).ConfigureAwait(false);
+            return;
+        }
+
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        _listener.Dispose();
+        await _acceptLoop.ConfigureAwait(false);
+        foreach (WebSocketConnection connection in _connections.Keys)
+        {
+            _ = connection.CloseAsync(CloseCode.GoingAway, "server shutting down", CancellationToken.None);
+        }
+
+        Task all = Task.WhenAll(_sessions.Keys);
+        try
+        {
+            await all.WaitAsync(_options.CloseTimeout + TimeSpan.FromSeconds(1), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            foreach (WebSocketConnection connection in _connections.Keys)
+            {
+                connection.Abort();
+            }
+
+            await all.ConfigureAwait(false);
+        }
+
+        _joined.OnCompleted();
+        _left.OnCompleted();
+        _shutdown.Dispose();
+    }
+
+    private static async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(host, out IPAddress? address))
+        {
+            return address;
+        }
+
+        IPAddress[] addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+        return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.First();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_shutdown.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(_shutdown.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || _shutdown.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                Log.AcceptFailed(_logger, ex); // a client reset before accept completed: keep serving
+                continue;
+            }
+
+            Task session = Task.Run(() => RunSessionAsync(socket));
+            _sessions.TryAdd(session, 0);
+            _ = session.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(t, out _), _sessions, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private static async Task RunRxHandlerAsync(Func<WebSocketConnection, IObservable<Message>> handler, WebSocketConnection connection)
+    {
+        IObservable<Message> outgoing = handler(connection) ?? throw new InvalidOperationException("The Rx handler returned null instead of an observable.");
+        using (outgoing.Subscribe(connection))
+        {
+            await connection.Completion.ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using RxSockets.Protocol;
+
+namespace RxSockets;
+
+/// <summary>Settings of a <see cref="WebSocketServer"/>, in addition to the per-connection <see cref="WebSocketOptions"/>.</summary>
+/// <remarks>Set before <c>StartAsync</c>; not to be changed while the server runs.</remarks>
+public sealed class WebSocketServerOptions : WebSocketOptions
+{
+    /// <summary>The address to listen on. Default "127.0.0.1"; "0.0.0.0" or "::" for every interface, "localhost" for loopback.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>The TCP port; 0 picks a free one (read it from <see cref="WebSocketServer.EndPoint"/>). Default 0.</summary>
+    public int Port { get; set; }
+
+    /// <summary>Subprotocols the server supports, in order of preference; the first one the client offers is selected.</summary>
+    public IReadOnlyList<string> Subprotocols { get; set; } = [];
+
+    /// <summary>
+    /// Called for every request before the upgrade (python websockets' <c>process_request</c>).
+    /// Return a <see cref="HandshakeResponse"/> to answer with plain HTTP instead of upgrading
+    /// (a health check, 401/403, a small page on <c>GET /</c>); return <see langword="null"/> to go on.
+    /// Requests that are not WebSocket upgrades and get no answer here receive 426.
+    /// </summary>
+    public Func<HandshakeRequest, CancellationToken, ValueTask<HandshakeResponse?>>? ProcessRequest { get; set; }
+
+    /// <summary>The most connections open at once (handshakes included); more are answered 503. 0 for no limit. Default 0.</summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>The value of the <c>Server</c> header; <see langword="null"/> to send none. Default "RxSockets".</summary>
+    public string? ServerHeader { get; set; } = "RxSockets";
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        base.Validate();
+        ArgumentException.ThrowIfNullOrWhiteSpace(Host);
+        ArgumentOutOfRangeException.ThrowIfNegative(Port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Port, 65535);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxConnections);
+        ArgumentNullException.ThrowIfNull(Subprotocols);
+    }
+}

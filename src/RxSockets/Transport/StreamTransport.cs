@@ -1,0 +1,85 @@
+using System;
+using System.IO;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+
+namespace RxSockets;
+
+/// <summary>
+/// A transport over a duplex <see cref="Stream"/>: a <see cref="NetworkStream"/> over a TCP socket
+/// (its socket is then used for half-close and abort) or any other stream, such as an
+/// <c>SslStream</c>.
+/// </summary>
+/// <remarks>Input is read by one loop and output written by another; the pipes serialize nothing else.</remarks>
+internal sealed class StreamTransport : ITransport
+{
+    private readonly Stream _stream;
+    private readonly Socket? _socket;
+    private int _disposed;
+
+    public StreamTransport(Stream stream, Socket? socket = null)
+    {
+        _stream = stream;
+        _socket = socket;
+        Input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
+        Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+        LocalEndPoint = socket?.LocalEndPoint;
+        RemoteEndPoint = socket?.RemoteEndPoint;
+    }
+
+    /// <summary>Creates a transport over a connected TCP socket, which it then owns.</summary>
+    public static StreamTransport FromSocket(Socket socket)
+    {
+        socket.NoDelay = true;
+        return new StreamTransport(new NetworkStream(socket, ownsSocket: true), socket);
+    }
+
+    public PipeReader Input { get; }
+
+    public PipeWriter Output { get; }
+
+    public EndPoint? LocalEndPoint { get; }
+
+    public EndPoint? RemoteEndPoint { get; }
+
+    public ValueTask CloseOutputAsync()
+    {
+        try
+        {
+            _socket?.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed by the peer or by us: nothing left to shut down.
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public void Abort()
+    {
+        try
+        {
+            _socket?.Close(0); // linger 0: RST, so a dead peer cannot hold the port in FIN_WAIT
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _stream.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (System.Threading.Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await Input.CompleteAsync().ConfigureAwait(false);
+        await Output.CompleteAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+}

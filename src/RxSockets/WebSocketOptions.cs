@@ -1,0 +1,85 @@
+using System;
+using Microsoft.Extensions.Logging;
+using RxSockets.Protocol;
+
+namespace RxSockets;
+
+/// <summary>
+/// Settings of one WebSocket connection, shared by <see cref="WebSocketServerOptions"/> and
+/// <see cref="WebSocketClientOptions"/>. Defaults follow python websockets (see FEATURES.md).
+/// </summary>
+/// <remarks>Set before use; an instance may be shared by many connections once they are started.</remarks>
+public class WebSocketOptions
+{
+    /// <summary>Limits on incoming messages and on the handshake (1 MiB messages by default).</summary>
+    public ProtocolLimits Limits { get; set; } = ProtocolLimits.Default;
+
+    /// <summary>
+    /// Incoming messages held for the consumer before reading from the socket pauses, so TCP pushes
+    /// back on the peer. Default 16. While reading is paused, pings are not answered either, so a
+    /// consumer stalled longer than <see cref="PingTimeout"/> gets the connection closed by the peer's
+    /// keepalive: the price of bounded memory.
+    /// </summary>
+    public int MaxQueue { get; set; } = 16;
+
+    /// <summary>
+    /// Bytes queued for sending above which <c>SendAsync</c> waits for room. Default 32 KiB. The
+    /// writer resumes senders once the queue drains below a quarter of this.
+    /// </summary>
+    public int WriteHighWaterMark { get; set; } = 32 * 1024;
+
+    /// <summary>
+    /// Bytes the non-blocking <see cref="IObserver{T}"/> sink may queue (it cannot wait). Beyond
+    /// this the connection fails with 1011 "send buffer overflow" and the error reaches subscribers:
+    /// a producer faster than the network must throttle (Sample, Buffer) or use <c>SendAsync</c>.
+    /// Default 4 MiB.
+    /// </summary>
+    public long SinkBufferLimit { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Interval between keepalive pings; <see langword="null"/> disables them. Default 20 s.</summary>
+    public TimeSpan? PingInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// How long to wait for the pong of a keepalive ping before closing with 1011 "keepalive ping
+    /// timeout"; <see langword="null"/> keeps pinging without a deadline. Default 20 s.
+    /// </summary>
+    public TimeSpan? PingTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long the closing handshake may take before the transport is aborted. Default 10 s.</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the opening handshake may take. Default 10 s.</summary>
+    public TimeSpan OpenTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The clock for every timer (keepalive, close and open timeouts); replace it to run in virtual time.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Where logs go; <see langword="null"/> for none.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Mask keys for client frames; <see langword="null"/> for cryptographically random keys.</summary>
+    public IMaskKeyProvider? MaskKeyProvider { get; set; }
+
+    /// <summary>Checks the values and throws for the first invalid one.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    /// <exception cref="ArgumentNullException">A required value is null.</exception>
+    public virtual void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Limits);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueue, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(WriteHighWaterMark, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SinkBufferLimit, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CloseTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OpenTimeout, TimeSpan.Zero);
+        if (PingInterval is TimeSpan interval)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero, nameof(PingInterval));
+        }
+
+        if (PingTimeout is TimeSpan timeout)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(PingTimeout));
+        }
+    }
+}

@@ -162,9 +162,11 @@ public sealed partial class WebSocketConnection
                 flush = _engine.HasPendingOutput;
             }
 
-            if (flush)
+            if (flush || protocolEvent.Type is ProtocolEventType.Close or ProtocolEventType.Failed)
             {
-                // A pong, a close echo or a failure close: send it before possibly waiting for queue room.
+                // A pong, a close echo or a failure close: send it before possibly waiting for queue
+                // room. After a close the writer must also look at ShouldCloseTransport, even when
+                // nothing is left to write (the server closes TCP once the handshake is complete).
                 _outgoing.Writer.TryWrite(OutgoingItem.FlushPending);
             }
 

@@ -76,6 +76,9 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     /// <summary>The WebSocket URI of the server's root, for example <c>ws://127.0.0.1:8765/</c>.</summary>
     public Uri Uri => new($"ws://{(EndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{EndPoint.Address}]" : EndPoint.Address.ToString())}:{EndPoint.Port}/");
 
+    /// <summary>Accepted sockets not finished yet, handshakes in progress included.</summary>
+    public int ActiveSessions => Volatile.Read(ref _active);
+
     /// <summary>A snapshot of the connections open now.</summary>
     public IReadOnlyCollection<WebSocketConnection> Connections => [.. _connections.Keys];
 

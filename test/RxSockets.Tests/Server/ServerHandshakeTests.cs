@@ -1,0 +1,101 @@
+using System;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Time.Testing;
+using NUnit.Framework;
+
+namespace RxSockets.Tests;
+
+/// <summary>What the server answers to bad, slow or oversized handshakes, seen from a raw TCP client.</summary>
+[TestFixture]
+[CancelAfter(60_000)]
+[Description("RFC 6455 §4.2")]
+public sealed class ServerHandshakeTests
+{
+    [Test]
+    public async Task Handshake_Trickling_IsDroppedAtOpenTimeout()
+    {
+        var time = new FakeTimeProvider();
+        await using WebSocketServer server = await WebSocketServer.StartAsync((_, _) => Task.CompletedTask, new WebSocketServerOptions { TimeProvider = time });
+        using var slow = new TcpClient();
+        await slow.ConnectAsync(server.EndPoint);
+        NetworkStream stream = slow.GetStream();
+        await stream.WriteAsync("GET / HTTP/1.1\r\nHost: x\r\n"u8.ToArray());
+        await WaitForActiveAsync(server, 1);
+
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        int read = await stream.ReadAsync(new byte[100]).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.That(read, Is.Zero, "dropped without an answer");
+    }
+
+    [Test]
+    public async Task Handshake_HeaderLineTooLong_Gets431()
+    {
+        await using WebSocketServer server = await WebSocketServer.StartAsync((_, _) => Task.CompletedTask, "127.0.0.1", 0);
+
+        string response = await SendRawAsync(server, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + new string('a', 9000) + "\r\n\r\n");
+
+        Assert.That(response, Does.StartWith("HTTP/1.1 431 "));
+    }
+
+    [Test]
+    public async Task Handshake_WrongVersion_Gets426WithSupportedVersion()
+    {
+        await using WebSocketServer server = await WebSocketServer.StartAsync((_, _) => Task.CompletedTask, "127.0.0.1", 0);
+
+        string response = await SendRawAsync(server,
+            "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n");
+
+        Assert.That(response, Does.StartWith("HTTP/1.1 426 "));
+        Assert.That(response, Does.Contain("Sec-WebSocket-Version: 13"));
+    }
+
+    [Test]
+    public async Task Handshake_Valid_Gets101WithAccept()
+    {
+        await using WebSocketServer server = await WebSocketServer.StartAsync((ws, _) => ws.Completion, "127.0.0.1", 0);
+
+        string response = await SendRawAsync(server,
+            "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", untilHeadEnd: true);
+
+        Assert.That(response, Does.StartWith("HTTP/1.1 101 "));
+        Assert.That(response, Does.Contain("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    }
+
+    private static async Task WaitForActiveAsync(WebSocketServer server, int count)
+    {
+        // The accept loop runs on the thread pool: wait until it has taken the socket.
+        while (server.ActiveSessions < count)
+        {
+            await Task.Yield();
+        }
+    }
+
+    private static async Task<string> SendRawAsync(WebSocketServer server, string request, bool untilHeadEnd = false)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(server.EndPoint);
+        NetworkStream stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        var received = new StringBuilder();
+        byte[] buffer = new byte[4096];
+        while (true)
+        {
+            int n = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+            if (n == 0)
+            {
+                break;
+            }
+
+            received.Append(Encoding.ASCII.GetString(buffer, 0, n));
+            if (untilHeadEnd && received.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        return received.ToString();
+    }
+}

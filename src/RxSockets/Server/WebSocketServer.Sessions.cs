@@ -85,9 +85,23 @@ public sealed partial class WebSocketServer
                 return null;
             }
 
-            result.Response.WriteTo(transport.Output);
-            await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
+            // Register before answering 101, so a client whose ConnectAsync returned is already in
+            // Connections and reached by Broadcast. Messages sent to it now wait in its queue.
             var connection = new WebSocketConnection(transport, ConnectionSide.Server, _options, request, result.Subprotocol);
+            _connections.TryAdd(connection, 0);
+            _joined.OnNext(connection);
+            try
+            {
+                result.Response.WriteTo(transport.Output);
+                await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                _connections.TryRemove(connection, out _);
+                _left.OnNext(connection);
+                throw;
+            }
+
             connection.Start();
             return connection;
         }
@@ -157,8 +171,6 @@ public sealed partial class WebSocketServer
     /// <summary>Runs the handler; closes with 1000 when it returns and 1011 (or its chosen status) when it throws.</summary>
     private async Task RunHandlerAsync(WebSocketConnection connection)
     {
-        _connections.TryAdd(connection, 0);
-        _joined.OnNext(connection);
         using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
         CancelOnClose(connection, handlerToken);
         try

@@ -82,7 +82,10 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     /// <summary>A snapshot of the connections open now.</summary>
     public IReadOnlyCollection<WebSocketConnection> Connections => [.. _connections.Keys];
 
-    /// <summary>Connections as they open (after the handshake, before the handler runs). Hot; completes at shutdown.</summary>
+    /// <summary>
+    /// Connections as they open: after the request was accepted and just before the 101 response
+    /// is sent, so a client whose <c>ConnectAsync</c> returned is already registered. Hot; completes at shutdown.
+    /// </summary>
     public IObservable<WebSocketConnection> Joined => _joined.AsObservable();
 
     /// <summary>Connections as they close. Hot; completes at shutdown.</summary>

@@ -1,0 +1,80 @@
+// Echo: a WebSocket echo server for tools, fuzzers and the Autobahn testsuite.
+//   dotnet run --project examples/Echo -c Release -- --host 127.0.0.1 --port 9001
+// Echoes every text and binary message unchanged on any path, answers pings, accepts messages
+// up to 16 MiB, prints one line with ws://HOST:PORT/ once it accepts, and exits on SIGINT/SIGTERM.
+using System;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+using RxSockets;
+using RxSockets.Protocol;
+
+namespace Echo;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        string host = "127.0.0.1";
+        int port = 9001;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--host" when i + 1 < args.Length:
+                    host = args[++i];
+                    break;
+                case "--port" when i + 1 < args.Length && int.TryParse(args[i + 1], out int p):
+                    port = p;
+                    i++;
+                    break;
+                default:
+                    Console.Error.WriteLine("usage: Echo [--host ADDRESS] [--port PORT]");
+                    return 2;
+            }
+        }
+
+        using var stop = new CancellationTokenSource();
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+        await using WebSocketServer server = await StartAsync(host, port);
+        Console.WriteLine($"Echo server listening on {server.Uri}");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Console.WriteLine("Echo server stopping");
+        return 0;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true; // we shut down gracefully ourselves
+            stop.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// Starts the echo server. The async style gives end-to-end backpressure: a client that sends
+    /// faster than it reads makes the server stop reading, instead of queueing without bound.
+    /// </summary>
+    public static Task<WebSocketServer> StartAsync(string host, int port) =>
+        WebSocketServer.StartAsync(EchoAsync, new WebSocketServerOptions
+        {
+            Host = host,
+            Port = port,
+            Limits = new ProtocolLimits { MaxMessageSize = 16 * 1024 * 1024, MaxFrameSize = 16 * 1024 * 1024, MaxFragments = 0 },
+        });
+
+    private static async Task EchoAsync(WebSocketConnection ws, CancellationToken cancellationToken)
+    {
+        await foreach (Message message in ws.ReadAllAsync(cancellationToken))
+        {
+            await ws.SendAsync(message, cancellationToken);
+        }
+    }
+}

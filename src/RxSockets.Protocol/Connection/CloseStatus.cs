@@ -18,7 +18,7 @@ public readonly record struct CloseStatus
     public CloseStatus(CloseCode code, string? reason = null)
     {
         Code = code;
-        _reason = reason;
+        _reason = reason ?? string.Empty;
     }
 
     /// <summary>The close code.</summary>
@@ -44,6 +44,14 @@ public readonly record struct CloseStatus
     /// <returns><see langword="true"/> when an endpoint may send and accept the code.</returns>
     public static bool IsValidOnWire(int code) =>
         code is >= 1000 and <= 1003 or >= 1007 and <= 1014 or >= 3000 and <= 4999;
+
+    /// <summary>Two statuses are equal when their codes and reasons are (a null reason equals an empty one).</summary>
+    /// <param name="other">Another status.</param>
+    /// <returns>Whether they are equal.</returns>
+    public bool Equals(CloseStatus other) => Code == other.Code && string.Equals(Reason, other.Reason, StringComparison.Ordinal);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Code, Reason);
 
     /// <summary>Converts to the equivalent <see cref="WebSocketCloseStatus"/> of System.Net.WebSockets.</summary>
     /// <returns>The same numeric code as a <see cref="WebSocketCloseStatus"/>.</returns>

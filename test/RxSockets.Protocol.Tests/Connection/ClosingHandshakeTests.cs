@@ -248,4 +248,13 @@ public sealed class ClosingHandshakeTests
         Assert.That(client.Engine.CloseReceived, Is.Null);
         Assert.That(client.Engine.State, Is.EqualTo(ConnectionState.Closed));
     }
+
+    [Test]
+    public void CloseStatus_NullAndEmptyReason_AreEqual()
+    {
+        Assert.That(new CloseStatus(CloseCode.NormalClosure), Is.EqualTo(new CloseStatus(CloseCode.NormalClosure, string.Empty)));
+        Assert.That(new CloseStatus(CloseCode.NormalClosure).GetHashCode(), Is.EqualTo(new CloseStatus(CloseCode.NormalClosure, string.Empty).GetHashCode()));
+        Assert.That(default(CloseStatus).Reason, Is.Empty);
+        Assert.That(new CloseStatus(CloseCode.NormalClosure, "a"), Is.Not.EqualTo(new CloseStatus(CloseCode.NormalClosure, "b")));
+    }
 }

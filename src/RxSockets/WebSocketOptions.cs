@@ -60,6 +60,14 @@ public class WebSocketOptions
     /// <summary>Mask keys for client frames; <see langword="null"/> for cryptographically random keys.</summary>
     public IMaskKeyProvider? MaskKeyProvider { get; set; }
 
+    /// <summary>
+    /// Runs every continuation inline instead of on the thread pool: loops start synchronously,
+    /// channels and signals complete their waiters on the calling thread. With in-memory pipes on
+    /// inline schedulers, a whole exchange then happens inside the call that started it, which is
+    /// what makes virtual-time tests deterministic (RxSockets.Testing). Never for real sockets.
+    /// </summary>
+    internal bool InlineExecution { get; set; }
+
     /// <summary>Checks the values and throws for the first invalid one.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     /// <exception cref="ArgumentNullException">A required value is null.</exception>

@@ -34,7 +34,7 @@ public sealed partial class WebSocketConnection
     {
         ThrowIfNotOpen();
         long id = Interlocked.Increment(ref _pingCounter);
-        var pong = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pong = new TaskCompletionSource<TimeSpan>(_signalOptions);
         lock (_pendingPings)
         {
             _pendingPings.Add(id, (_options.TimeProvider.GetTimestamp(), pong));
@@ -65,6 +65,7 @@ public sealed partial class WebSocketConnection
 
         long id = BinaryPrimitives.ReadInt64BigEndian(payload);
         long now = _options.TimeProvider.GetTimestamp();
+        var answered = new List<(TaskCompletionSource<TimeSpan> Pong, TimeSpan Latency)>();
         lock (_pendingPings)
         {
             while (_pendingPings.Count > 0)
@@ -84,8 +85,13 @@ public sealed partial class WebSocketConnection
                 _pendingPings.Remove(first.Key);
                 TimeSpan latency = _options.TimeProvider.GetElapsedTime(first.Value.Started, now);
                 Volatile.Write(ref _latencyTicks, latency.Ticks);
-                first.Value.Pong.TrySetResult(latency);
+                answered.Add((first.Value.Pong, latency));
             }
+        }
+
+        foreach ((TaskCompletionSource<TimeSpan> pong, TimeSpan latency) in answered)
+        {
+            pong.TrySetResult(latency); // outside the lock: waiters may run inline
         }
     }
 

@@ -14,7 +14,7 @@ public sealed partial class WebSocketConnection
     private readonly Lock _subscribersLock = new();
 
     /// <summary>Completed (and replaced) when a subscriber arrives while the pump waits for one.</summary>
-    private TaskCompletionSource _subscriberArrived = NewSignal();
+    private TaskCompletionSource _subscriberArrived;
 
     /// <summary>The delivery pump, started by the first subscription.</summary>
     private Task? _pump;
@@ -39,15 +39,29 @@ public sealed partial class WebSocketConnection
     public IDisposable Subscribe(IObserver<Message> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
+        bool startPump = false;
+        TaskCompletionSource? arrived = null;
         lock (_subscribersLock)
         {
             if (!_terminated)
             {
                 _subscribers = _subscribers.Add(observer);
-                _pump ??= Task.Run(PumpAsync);
-                _subscriberArrived.TrySetResult();
-                return new Subscription(this, observer);
+                startPump = _pump is null;
+                _pump ??= Task.CompletedTask; // claimed; replaced below, outside the lock
+                arrived = _subscriberArrived;
             }
+        }
+
+        if (arrived is not null)
+        {
+            // Outside the lock: with inline execution the pump runs (and calls observers) right here.
+            if (startPump)
+            {
+                _pump = Run(PumpAsync);
+            }
+
+            arrived.TrySetResult();
+            return new Subscription(this, observer);
         }
 
         DeliverEnding(observer, _terminalError);

@@ -21,7 +21,7 @@ public sealed partial class WebSocketConnection
     private long _queuedBytes;
 
     /// <summary>Completed (and replaced) when the queue drains below the low-water mark; senders above the high-water mark wait on it.</summary>
-    private TaskCompletionSource _room = NewSignal();
+    private TaskCompletionSource _room;
 
     /// <summary>Whether the output was half-closed after the closing handshake (server side).</summary>
     private bool _outputClosed;
@@ -54,7 +54,7 @@ public sealed partial class WebSocketConnection
             ThrowIfNotOpen();
         }
 
-        var item = new OutgoingItem(OutgoingKind.Message, message, null, size, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var item = new OutgoingItem(OutgoingKind.Message, message, null, size, NewSignal());
         Enqueue(item);
         await item.Completion!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -211,8 +211,6 @@ public sealed partial class WebSocketConnection
     }
 
     private static long SizeOf(Message message) => message.IsText ? message.TextData!.Length : message.BinaryData.Length;
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
     /// The write loop: takes everything queued, writes it through the engine into the pipe under

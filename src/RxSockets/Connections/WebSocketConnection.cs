@@ -57,7 +57,10 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     private readonly CancellationTokenSource _stopped = new();
 
     /// <summary>Completes (never faults) once both loops ended and the transport is disposed.</summary>
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _closed;
+
+    /// <summary>How signals complete their waiters: asynchronously, or inline under <see cref="WebSocketOptions.InlineExecution"/>.</summary>
+    private readonly TaskCreationOptions _signalOptions;
 
     /// <summary>The reason for closing that came from this side (a protocol error, a transport error, an overflow), if any.</summary>
     private Exception? _localError;
@@ -82,12 +85,21 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
         Subprotocol = subprotocol;
         Side = side;
         _logger = options.LoggerFactory?.CreateLogger<WebSocketConnection>() ?? NullLogger<WebSocketConnection>.Instance;
+        _signalOptions = options.InlineExecution ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously;
+        _closed = new TaskCompletionSource(_signalOptions);
+        _room = NewSignal();
+        _subscriberArrived = NewSignal();
         _incoming = Channel.CreateBounded<Message>(new BoundedChannelOptions(options.MaxQueue)
         {
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
+            AllowSynchronousContinuations = options.InlineExecution,
         });
-        _outgoing = Channel.CreateUnbounded<OutgoingItem>(new UnboundedChannelOptions { SingleReader = true });
+        _outgoing = Channel.CreateUnbounded<OutgoingItem>(new UnboundedChannelOptions
+        {
+            SingleReader = true,
+            AllowSynchronousContinuations = options.InlineExecution,
+        });
     }
 
     /// <summary>A short identifier, unique in this process, used in logs ("s12" for a server connection).</summary>
@@ -138,15 +150,21 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     internal void Start()
     {
         Log.Opened(_logger, Id, Side, Request?.Path);
-        _readLoop = Task.Run(ReadLoopAsync);
-        _writeLoop = Task.Run(WriteLoopAsync);
+        _writeLoop = Run(WriteLoopAsync);
+        _readLoop = Run(ReadLoopAsync);
         if (_options.PingInterval.HasValue)
         {
-            _keepAliveLoop = Task.Run(KeepAliveLoopAsync);
+            _keepAliveLoop = Run(KeepAliveLoopAsync);
         }
 
         _ = FinishAsync();
     }
+
+    /// <summary>Starts a loop on the thread pool, or inline under <see cref="WebSocketOptions.InlineExecution"/>.</summary>
+    private Task Run(Func<Task> loop) => _options.InlineExecution ? loop() : Task.Run(loop);
+
+    /// <summary>A one-shot signal whose waiters run as <see cref="_signalOptions"/> says.</summary>
+    private TaskCompletionSource NewSignal() => new(_signalOptions);
 
     /// <summary>
     /// Closes the connection: runs the closing handshake with 1000 (unless one is already under way)

@@ -168,53 +168,18 @@ public sealed partial class WebSocketServer
         }
     }
 
-    /// <summary>Runs the handler; closes with 1000 when it returns and 1011 (or its chosen status) when it throws.</summary>
+    /// <summary>Runs the handler (see <see cref="HandlerRunner"/>), then takes the connection out of the registry.</summary>
     private async Task RunHandlerAsync(WebSocketConnection connection)
     {
-        using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
-        CancelOnClose(connection, handlerToken);
         try
         {
-            await _handler(connection, handlerToken.Token).ConfigureAwait(false);
-            await connection.CloseAsync(CloseCode.NormalClosure, string.Empty, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (WebSocketCloseException close)
-        {
-            await connection.CloseAsync(close.Status.Code, close.Status.Reason, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is ConnectionClosedException || (ex is OperationCanceledException && handlerToken.IsCancellationRequested))
-        {
-            // The connection closed under the handler, or the server is stopping: not a handler bug.
-            await connection.CloseAsync(CloseCode.GoingAway, string.Empty, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            // python websockets: a handler that raises closes the connection with 1011, without details.
-            Log.HandlerFailed(_logger, connection.Id, ex);
-            await connection.CloseAsync(CloseCode.InternalError, string.Empty, CancellationToken.None).ConfigureAwait(false);
+            await HandlerRunner.RunAsync(connection, _handler, _logger, _shutdown.Token).ConfigureAwait(false);
         }
         finally
         {
-            await connection.Completion.ConfigureAwait(false);
             _connections.TryRemove(connection, out _);
             _left.OnNext(connection);
         }
-    }
-
-    /// <summary>Cancels the handler's token when the connection closes, so handlers waiting on anything else wake up.</summary>
-    private static void CancelOnClose(WebSocketConnection connection, CancellationTokenSource handlerToken)
-    {
-        _ = connection.Completion.ContinueWith(static (_, state) =>
-        {
-            try
-            {
-                ((CancellationTokenSource)state!).Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // The handler already finished.
-            }
-        }, handlerToken, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private static async Task DisposeQuietlyAsync(StreamTransport transport)

@@ -123,7 +123,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     public static Task<WebSocketServer> StartAsync(Func<WebSocketConnection, IObservable<Message>> handler, WebSocketServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return StartAsync((connection, _) => RunRxHandlerAsync(handler, connection), options, cancellationToken);
+        return StartAsync(HandlerRunner.FromRx(handler), options, cancellationToken);
     }
 
     /// <summary>Starts a server with an async handler.</summary>
@@ -272,15 +272,6 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             Task session = Task.Run(() => RunSessionAsync(socket));
             _sessions.TryAdd(session, 0);
             _ = session.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(t, out _), _sessions, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-    }
-
-    private static async Task RunRxHandlerAsync(Func<WebSocketConnection, IObservable<Message>> handler, WebSocketConnection connection)
-    {
-        IObservable<Message> outgoing = handler(connection) ?? throw new InvalidOperationException("The Rx handler returned null instead of an observable.");
-        using (outgoing.Subscribe(connection))
-        {
-            await connection.Completion.ConfigureAwait(false);
         }
     }
 }

@@ -1,0 +1,78 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using RxSockets.Protocol;
+
+namespace RxSockets;
+
+/// <summary>
+/// Runs one connection handler with the server's rules: the connection closes with 1000 when the
+/// handler returns, with 1011 (no details sent) when it throws, with the chosen status for a
+/// <see cref="WebSocketCloseException"/>, and with 1001 when the server stops it. Shared by
+/// <see cref="WebSocketServer"/> and RxSockets.Testing, so tests run handlers exactly as servers do.
+/// </summary>
+internal static class HandlerRunner
+{
+    /// <summary>Adapts an Rx handler: the connection is subscribed to the returned stream until it closes.</summary>
+    public static Func<WebSocketConnection, CancellationToken, Task> FromRx(Func<WebSocketConnection, IObservable<Message>> handler) =>
+        async (connection, _) =>
+        {
+            IObservable<Message> outgoing = handler(connection) ?? throw new InvalidOperationException("The Rx handler returned null instead of an observable.");
+            using (outgoing.Subscribe(connection))
+            {
+                await connection.Completion.ConfigureAwait(false);
+            }
+        };
+
+    /// <summary>Runs <paramref name="handler"/> and closes the connection as the class says; completes when the connection is closed.</summary>
+    /// <param name="connection">The started connection.</param>
+    /// <param name="handler">The handler.</param>
+    /// <param name="stopping">Cancelled when the server stops; the handler's token is also cancelled when the connection closes.</param>
+    /// <param name="logger">Where handler failures are logged.</param>
+    public static async Task RunAsync(WebSocketConnection connection, Func<WebSocketConnection, CancellationToken, Task> handler, ILogger logger, CancellationToken stopping)
+    {
+        using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        CancelOnClose(connection, handlerToken);
+        try
+        {
+            await handler(connection, handlerToken.Token).ConfigureAwait(false);
+            await connection.CloseAsync(CloseCode.NormalClosure, string.Empty, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (WebSocketCloseException close)
+        {
+            await connection.CloseAsync(close.Status.Code, close.Status.Reason, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ConnectionClosedException || (ex is OperationCanceledException && handlerToken.IsCancellationRequested))
+        {
+            // The connection closed under the handler, or the server is stopping: not a handler bug.
+            await connection.CloseAsync(CloseCode.GoingAway, string.Empty, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // python websockets: a handler that raises closes the connection with 1011, without details.
+            Log.HandlerFailed(logger, connection.Id, ex);
+            await connection.CloseAsync(CloseCode.InternalError, string.Empty, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await connection.Completion.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Cancels the handler's token when the connection closes, so handlers waiting on anything else wake up.</summary>
+    private static void CancelOnClose(WebSocketConnection connection, CancellationTokenSource handlerToken)
+    {
+        _ = connection.Completion.ContinueWith(static (_, state) =>
+        {
+            try
+            {
+                ((CancellationTokenSource)state!).Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The handler already finished.
+            }
+        }, handlerToken, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+}

@@ -68,6 +68,31 @@ public class WebSocketOptions
     /// </summary>
     internal bool InlineExecution { get; set; }
 
+    /// <summary>A shallow copy with the per-connection settings, so a harness can adjust them without touching the caller's object.</summary>
+    /// <returns>The copy.</returns>
+    internal WebSocketOptions CloneConnectionOptions()
+    {
+        var copy = new WebSocketOptions();
+        copy.CopyFrom(this);
+        return copy;
+    }
+
+    private void CopyFrom(WebSocketOptions other)
+    {
+        Limits = other.Limits;
+        MaxQueue = other.MaxQueue;
+        WriteHighWaterMark = other.WriteHighWaterMark;
+        SinkBufferLimit = other.SinkBufferLimit;
+        PingInterval = other.PingInterval;
+        PingTimeout = other.PingTimeout;
+        CloseTimeout = other.CloseTimeout;
+        OpenTimeout = other.OpenTimeout;
+        TimeProvider = other.TimeProvider;
+        LoggerFactory = other.LoggerFactory;
+        MaskKeyProvider = other.MaskKeyProvider;
+        InlineExecution = other.InlineExecution;
+    }
+
     /// <summary>Checks the values and throws for the first invalid one.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     /// <exception cref="ArgumentNullException">A required value is null.</exception>

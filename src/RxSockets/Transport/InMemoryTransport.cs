@@ -6,7 +6,9 @@ using System.Threading.Tasks;
 namespace RxSockets;
 
 /// <summary>
-/// One end of an in-memory duplex pipe pair: what one end writes, the other reads. Used for unit
+/// One end of an in-memory duplex connection: the connection reads <see cref="Input"/> and writes
+/// <see cref="Output"/>; the other side of each pipe (<see cref="PeerOutput"/>,
+/// <see cref="PeerInput"/>) belongs to the peer or to a link between the two ends. Used for unit
 /// tests and by RxSockets.Testing; it runs the real engine, only without sockets.
 /// </summary>
 internal sealed class InMemoryTransport : ITransport
@@ -24,18 +26,34 @@ internal sealed class InMemoryTransport : ITransport
 
     public PipeWriter Output => _outgoing.Writer;
 
+    /// <summary>Where the peer (or a link) writes the bytes this end reads.</summary>
+    public PipeWriter PeerOutput => _incoming.Writer;
+
+    /// <summary>Where the peer (or a link) reads the bytes this end writes.</summary>
+    public PipeReader PeerInput => _outgoing.Reader;
+
     public EndPoint? LocalEndPoint => null;
 
     public EndPoint? RemoteEndPoint => null;
 
-    /// <summary>Creates two connected ends.</summary>
+    /// <summary>Creates two ends joined directly: what one writes, the other reads.</summary>
     /// <param name="pauseWriterThreshold">Bytes buffered in one direction before the writer waits (a bounded "socket buffer").</param>
-    public static (InMemoryTransport A, InMemoryTransport B) CreatePair(long pauseWriterThreshold = 64 * 1024)
+    /// <param name="inline">Run pipe continuations inline on the writing or reading thread (deterministic tests).</param>
+    public static (InMemoryTransport A, InMemoryTransport B) CreatePair(long pauseWriterThreshold = 64 * 1024, bool inline = false)
     {
-        var options = new PipeOptions(pauseWriterThreshold: pauseWriterThreshold, resumeWriterThreshold: pauseWriterThreshold / 2, useSynchronizationContext: false);
+        PipeOptions options = Options(pauseWriterThreshold, inline);
         var aToB = new Pipe(options);
         var bToA = new Pipe(options);
         return (new InMemoryTransport(bToA, aToB), new InMemoryTransport(aToB, bToA));
+    }
+
+    /// <summary>Creates one end with pipes of its own, to be joined to another end by a link.</summary>
+    /// <param name="pauseWriterThreshold">Bytes buffered in each pipe before its writer waits.</param>
+    /// <param name="inline">Run pipe continuations inline (deterministic tests).</param>
+    public static InMemoryTransport CreateEnd(long pauseWriterThreshold = 64 * 1024, bool inline = false)
+    {
+        PipeOptions options = Options(pauseWriterThreshold, inline);
+        return new InMemoryTransport(new Pipe(options), new Pipe(options));
     }
 
     public ValueTask CloseOutputAsync() => _outgoing.Writer.CompleteAsync();
@@ -54,4 +72,11 @@ internal sealed class InMemoryTransport : ITransport
         await _outgoing.Writer.CompleteAsync().ConfigureAwait(false);
         await _incoming.Reader.CompleteAsync().ConfigureAwait(false);
     }
+
+    private static PipeOptions Options(long pauseWriterThreshold, bool inline) => new(
+        pauseWriterThreshold: pauseWriterThreshold,
+        resumeWriterThreshold: pauseWriterThreshold / 2,
+        readerScheduler: inline ? PipeScheduler.Inline : PipeScheduler.ThreadPool,
+        writerScheduler: inline ? PipeScheduler.Inline : PipeScheduler.ThreadPool,
+        useSynchronizationContext: false);
 }

@@ -33,12 +33,18 @@ public sealed partial class WebSocketConnection
     /// an application-level acknowledgement proves delivery.
     /// </summary>
     /// <param name="message">The message.</param>
-    /// <param name="cancellationToken">Cancels the wait for room or for the write. Once queued, the message may still be sent.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the wait for room or for the write. A token cancelled on entry sends nothing; once
+    /// queued, the message may still be sent.
+    /// </param>
     /// <returns>A task that completes when the message was written.</returns>
     /// <exception cref="ConnectionClosedException">The connection is closing or closed; the message was not sent.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async ValueTask SendAsync(Message message, CancellationToken cancellationToken = default)
     {
+        // An already cancelled token must not queue anything: the caller sees OperationCanceledException
+        // and has every reason to believe the message was not sent (runtime's ManagedWebSocket does the same).
+        cancellationToken.ThrowIfCancellationRequested();
         ThrowIfNotOpen();
         long size = SizeOf(message);
         while (true)
@@ -231,8 +237,10 @@ public sealed partial class WebSocketConnection
                 {
                     while (batchBytes < MaxBatchBytes && reader.TryRead(out OutgoingItem? item))
                     {
-                        batchBytes += WriteItem(item, output);
+                        // Into the batch first: if writing throws (the transport went away under
+                        // us), the item must still be failed below rather than lost with its sender.
                         batch.Add(item);
+                        batchBytes += WriteItem(item, output);
                     }
 
                     if (_engine.HasPendingOutput)
@@ -264,6 +272,10 @@ public sealed partial class WebSocketConnection
             AbortTransport();
         }
 
+        // Nothing will ever be written again: close the queue before failing what is left, so a send
+        // racing with this exit fails in Enqueue instead of waiting forever in a queue nobody reads
+        // (the loop can end on an abort or a transport error long before FinishAsync completes it).
+        _outgoing.Writer.TryComplete();
         CompleteBatch(batch, ClosedError());
         while (reader.TryRead(out OutgoingItem? left))
         {

@@ -144,6 +144,12 @@ public sealed class ServerHandshake
         }
     }
 
+    /// <summary>
+    /// Which <c>Origin</c> headers are accepted; <see langword="null"/> (the default) accepts any.
+    /// A refused origin is answered with 403 before anything else is negotiated.
+    /// </summary>
+    public OriginPolicy? Origins { get; init; }
+
     /// <summary>Checks <paramref name="request"/> and produces the 101 or the error response (see remarks for the order).</summary>
     /// <param name="request">The parsed request head.</param>
     /// <returns>The accepted result with the negotiated subprotocol and extensions, or the rejected one.</returns>
@@ -220,6 +226,14 @@ public sealed class ServerHandshake
         if (!request.TryGetOfferedExtensions(out IReadOnlyList<ExtensionOffer> offeredExtensions))
         {
             return Reject(400, "The Sec-WebSocket-Extensions header is malformed (RFC 6455 §9.1).");
+        }
+
+        // RFC 6455 §10.2: a server that checks origins answers a refused one with 403.
+        if (Origins is { } origins && !origins.IsAllowed(request.Origin))
+        {
+            return Reject(403, request.Origin is null
+                ? "This server requires an Origin header."
+                : "This origin is not allowed to open a WebSocket here (RFC 6455 §10.2).");
         }
 
         string? subprotocol = SelectSubprotocol(request, offeredSubprotocols);

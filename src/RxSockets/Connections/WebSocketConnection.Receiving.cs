@@ -129,8 +129,13 @@ public sealed partial class WebSocketConnection
         }
         catch (Exception ex)
         {
-            // A reset or a broken TLS stream: the connection ends abnormally (1006).
-            _localError ??= ex;
+            // A reset or a broken TLS stream: the connection ends abnormally (1006). Errors that
+            // follow our own abort (close timeout) are its consequence, not a cause.
+            if (!_abort.IsCancellationRequested)
+            {
+                _localError ??= ex;
+            }
+
             Log.TransportError(_logger, Id, ex);
         }
 

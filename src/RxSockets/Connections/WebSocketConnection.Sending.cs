@@ -125,7 +125,8 @@ public sealed partial class WebSocketConnection
     /// <remarks>
     /// The sink cannot wait, so its policy on overflow is explicit: beyond
     /// <see cref="WebSocketOptions.SinkBufferLimit"/> queued bytes the connection fails with 1011
-    /// "send buffer overflow". Messages pushed after the connection started closing are dropped
+    /// "send buffer overflow" (a single message larger than the limit is accepted when nothing else
+    /// is queued, since its memory is already allocated). Messages pushed after the connection started closing are dropped
     /// (the incoming stream's termination tells the producer why).
     /// </remarks>
     public void OnNext(Message value)
@@ -137,7 +138,8 @@ public sealed partial class WebSocketConnection
         }
 
         long size = SizeOf(value);
-        if (Volatile.Read(ref _queuedBytes) + size > _options.SinkBufferLimit)
+        long queued = Volatile.Read(ref _queuedBytes);
+        if (queued > 0 && queued + size > _options.SinkBufferLimit)
         {
             _localError ??= new InvalidOperationException($"The send buffer overflowed: more than {_options.SinkBufferLimit} bytes were queued through OnNext. Throttle the producer or use SendAsync.");
             FailConnection(new CloseStatus(CloseCode.InternalError, "send buffer overflow"));

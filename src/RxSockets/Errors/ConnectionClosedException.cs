@@ -10,8 +10,8 @@ namespace RxSockets;
 /// <remarks>
 /// <see cref="IsNormal"/> distinguishes a clean close (1000, 1001 or 1005 received; python
 /// websockets' <c>ConnectionClosedOK</c>) from an error (<c>ConnectionClosedError</c>).
-/// When no close frame was received, <see cref="Received"/> is <see langword="null"/> and the code
-/// reported by <see cref="Code"/> is 1006.
+/// When no close frame was received, <see cref="Received"/> is <see langword="null"/> and
+/// <see cref="Code"/> reports the code this endpoint sent, or 1006 when none was exchanged.
 /// </remarks>
 public class ConnectionClosedException : RxSocketsException
 {
@@ -37,8 +37,12 @@ public class ConnectionClosedException : RxSocketsException
     /// <summary>Whether the peer closed first (its close frame was received, then this endpoint's sent).</summary>
     public bool ReceivedThenSent { get; }
 
-    /// <summary>The close code that best describes the closure: the one received, else 1006.</summary>
-    public CloseCode Code => Received?.Code ?? CloseCode.AbnormalClosure;
+    /// <summary>
+    /// The close code that best describes the closure: the one received; else the one this endpoint
+    /// sent when it failed the connection (for example 1011 on a keepalive timeout, 1002 on a protocol
+    /// error, after which the peer's reply is not read); else 1006 (no close frame came back).
+    /// </summary>
+    public CloseCode Code => Received?.Code ?? (InnerException is not null && Sent is CloseStatus sent ? sent.Code : CloseCode.AbnormalClosure);
 
     /// <summary>The reason received, or an empty string.</summary>
     public string Reason => Received?.Reason ?? string.Empty;

@@ -14,6 +14,9 @@ namespace RxSockets;
 /// </summary>
 internal static class HandlerRunner
 {
+    /// <summary>The reason of the 1001 close sent to every connection when the server stops.</summary>
+    public const string ShutdownReason = "server shutting down";
+
     /// <summary>Adapts an Rx handler: the connection is subscribed to the returned stream until it closes.</summary>
     public static Func<WebSocketConnection, CancellationToken, Task> FromRx(Func<WebSocketConnection, IObservable<Message>> handler) =>
         async (connection, _) =>
@@ -46,7 +49,9 @@ internal static class HandlerRunner
         catch (Exception ex) when (ex is ConnectionClosedException || (ex is OperationCanceledException && handlerToken.IsCancellationRequested))
         {
             // The connection closed under the handler, or the server is stopping: not a handler bug.
-            await connection.CloseAsync(CloseCode.GoingAway, string.Empty, CancellationToken.None).ConfigureAwait(false);
+            // A handler that watches its token usually gets here before the server's own 1001, so
+            // it sends the same reason: the peer must not see a reason that depends on timing.
+            await connection.CloseAsync(CloseCode.GoingAway, stopping.IsCancellationRequested ? ShutdownReason : string.Empty, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -132,6 +132,34 @@ public sealed class ClientInteropTests(PeerKind peer)
     }
 
     [Test]
+    [Description("RFC 6455 §7.4.1: 1009 for a message too big to process")]
+    public async Task Limit_MessageOneByteOverOneMiBFromPeerServer_ClosesWith1009()
+    {
+        WebSocketConnection ws = await ConnectAsync($"/big?size={Payloads.OneMiB + 1}");
+
+        await ws.Completion.WaitAsync(PeerProcess.Timeout);
+        JsonElement closed = await _server!.WaitForAsync(e => e.Is("event", "closed"));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ws.CloseInfo!.Sent?.Code, Is.EqualTo(CloseCode.MessageTooBig), "sent by our client");
+            Assert.That(ws.CloseInfo.InnerException, Is.InstanceOf<MessageTooLargeException>());
+            Assert.That(closed.Close("rcvd")?.Split(' ')[0], Is.EqualTo("1009"), "seen by the peer");
+        }
+    }
+
+    [Test]
+    public async Task Limit_MessageOfExactlyOneMiBFromPeerServer_IsDelivered()
+    {
+        await using WebSocketConnection ws = await ConnectAsync($"/big?size={Payloads.OneMiB}");
+
+        Message message = await ws.ReceiveAsync().AsTask().WaitAsync(PeerProcess.Timeout);
+
+        Assert.That(message.Data.ToArray(), Is.EqualTo(Payloads.Binary(Payloads.OneMiB)));
+        await CloseNormallyAsync(ws);
+    }
+
+    [Test]
     public async Task Subprotocol_OfferedByOurClient_IsNegotiatedOnBothSides()
     {
         await using WebSocketConnection ws = await ConnectAsync("/echo", "x-unknown", "chat.v2");

@@ -109,6 +109,34 @@ public sealed class ServerInteropTests(PeerKind peer)
     }
 
     [Test]
+    [Description("RFC 6455 §7.4.1: 1009 for a message too big to process")]
+    public async Task Limit_MessageOneByteOverOneMiBFromPeerClient_ClosesWith1009()
+    {
+        IReadOnlyList<JsonElement> events = await RunClientAsync("/echo", "send-binary", (Payloads.OneMiB + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        WebSocketConnection connection = await _server.FirstClosedAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(events[^1].Close("rcvd")?.Split(' ')[0], Is.EqualTo("1009"), "seen by the peer");
+            Assert.That(connection.CloseInfo!.Sent?.Code, Is.EqualTo(CloseCode.MessageTooBig), "sent by our server");
+            Assert.That(connection.CloseInfo.InnerException, Is.InstanceOf<MessageTooLargeException>());
+            Assert.That(_server.Received, Is.Empty, "nothing delivered");
+        }
+    }
+
+    [Test]
+    public async Task Shutdown_OfOurServer_PeerClientSees1001()
+    {
+        await using PeerProcess client = Peers.StartClient(peer, _server.UriFor("/echo"), "wait-close");
+        await client.WaitForAsync(e => e.Is("event", "open"));
+
+        await _server.Server.DisposeAsync().AsTask().WaitAsync(PeerProcess.Timeout);
+        IReadOnlyList<JsonElement> events = await client.WaitForExitAsync();
+
+        Assert.That(events[^1].Close("rcvd"), Is.EqualTo("1001 server shutting down"), client.Describe());
+    }
+
+    [Test]
     public async Task Subprotocol_OfferedByPeerClient_IsNegotiatedOnBothSides()
     {
         IReadOnlyList<JsonElement> events = await RunClientAsync("/echo", "subprotocol", "x-unknown,chat.v2");

@@ -8,7 +8,7 @@
 //   {"event":"closed","path":...,"rcvd":{code,reason}} per connection, once closed
 // Routes: /echo echoes every message; /fragments sends fragmented text (split inside a UTF-8
 // character) and binary messages, then echoes; /ping pings the client and reports the pong as a
-// text message; /close?code=N&reason=R closes with that code and reason. Subprotocols chat.v1 and
+// text message; /big?size=N sends a binary message of N bytes, then echoes; /close?code=N&reason=R closes with that code and reason. Subprotocols chat.v1 and
 // chat.v2 are supported (the first one the client offers wins, as in python websockets).
 // Exits when stdin closes or after --lifetime seconds (default 120), whichever comes first.
 const { WebSocketServer } = require('ws');
@@ -38,6 +38,8 @@ wss.on('connection', (ws, req) => {
     p.FRAGMENTED_BINARY.forEach((part, i) => ws.send(part, { binary: true, fin: i === p.FRAGMENTED_BINARY.length - 1 }));
   } else if (url.pathname === '/ping') {
     ws.ping(p.PING_PAYLOAD);
+  } else if (url.pathname === '/big') {
+    ws.send(p.binary(Number(url.searchParams.get('size'))));
   } else if (url.pathname === '/close') {
     ws.close(Number(url.searchParams.get('code')), url.searchParams.get('reason') ?? '');
   }

@@ -3,7 +3,7 @@
 
 Usage: /usr/bin/python3 python_client.py URL SCENARIO [ARG...]
 Scenarios: echo-text, echo-binary (every size in payloads.SIZES), fragments, ping,
-close CODE REASON, wait-close, subprotocol P1,P2,...
+close CODE REASON, wait-close, send-binary SIZE (then wait for the close), subprotocol P1,P2,...
 Prints one JSON line per check or event on stdout; exits by itself (60 s at most).
 """
 import asyncio
@@ -56,6 +56,11 @@ async def run(url, scenario, args):
         await ws.close()
     elif scenario == "close":
         await ws.close(int(args[0]), args[1])
+    elif scenario == "send-binary":
+        try:
+            await ws.send(payloads.binary(int(args[0])))
+        except websockets.ConnectionClosed:
+            pass
     elif scenario == "subprotocol":
         await ws.close()
     elif scenario != "wait-close":

@@ -7,7 +7,7 @@ Binds 127.0.0.1 on a free port and prints one JSON line per event on stdout:
   {"event": "open", "path": ..., "subprotocol": ...}  per connection
   {"event": "closed", "path": ..., "rcvd": {...}, "sent": {...}}  per connection, once closed
 Routes: /echo echoes every message; /fragments sends fragmented text and binary messages, then
-echoes; /ping pings the client and reports the pong as a text message; /close?code=N&reason=R
+echoes; /ping pings the client and reports the pong as a text message; /big?size=N sends a binary message of N bytes, then echoes; /close?code=N&reason=R
 closes with that code and reason. Subprotocols chat.v1 and chat.v2 are supported.
 Exits when stdin closes or after --lifetime seconds (default 120), whichever comes first.
 """
@@ -42,6 +42,8 @@ async def handler(ws):
             waiter = await ws.ping(payloads.PING_PAYLOAD)
             await asyncio.wait_for(waiter, 30)
             await ws.send("pong:" + payloads.PING_PAYLOAD.hex())
+        elif url.path == "/big":
+            await ws.send(payloads.binary(int(query["size"][0])))
         elif url.path == "/close":
             await ws.close(int(query["code"][0]), query.get("reason", [""])[0])
         async for message in ws:

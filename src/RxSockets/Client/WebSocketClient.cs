@@ -36,16 +36,25 @@ public static class WebSocketClient
         options ??= new WebSocketClientOptions();
         options.Validate();
         HttpHeaders? extra = null;
-        if (options.Headers.Count > 0)
+        if (options.Headers.Count > 0 || uri.UserInfo.Length > 0)
         {
             extra = new HttpHeaders();
             foreach (var header in options.Headers)
             {
                 extra.Add(header.Key, header.Value);
             }
+
+            // ws://user:password@host/ sends HTTP Basic credentials, as python websockets does.
+            if (uri.UserInfo.Length > 0 && !extra.Contains("Authorization"))
+            {
+                string[] parts = uri.UserInfo.Split(':', 2);
+                extra.Add("Authorization", BasicAuthentication.HeaderValue(Uri.UnescapeDataString(parts[0]), parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : string.Empty));
+            }
         }
 
-        var handshake = new ClientHandshake(uri)
+        // The request itself never carries the user info (RFC 6455 §3); it became the Authorization header above.
+        Uri target = uri.UserInfo.Length > 0 ? new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri : uri;
+        var handshake = new ClientHandshake(target)
         {
             Origin = options.Origin,
             UserAgent = options.UserAgent,
@@ -58,7 +67,7 @@ public static class WebSocketClient
         StreamTransport? transport = null;
         try
         {
-            transport = await OpenTransportAsync(uri, linked.Token).ConfigureAwait(false);
+            transport = await OpenTransportAsync(uri, options.Tls, linked.Token).ConfigureAwait(false);
             handshake.WriteRequest(transport.Output);
             await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
             ClientHandshakeResult result = await ReadResponseAsync(transport, handshake, options, linked.Token).ConfigureAwait(false);
@@ -146,7 +155,7 @@ public static class WebSocketClient
         });
     }
 
-    private static async Task<StreamTransport> OpenTransportAsync(Uri uri, CancellationToken cancellationToken)
+    private static async Task<StreamTransport> OpenTransportAsync(Uri uri, SslClientAuthenticationOptions? tlsOptions, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
@@ -157,7 +166,9 @@ public static class WebSocketClient
             if (uri.Scheme == "wss")
             {
                 var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = uri.IdnHost }, cancellationToken).ConfigureAwait(false);
+                SslClientAuthenticationOptions settings = tlsOptions is null ? new() : Copy(tlsOptions);
+                settings.TargetHost ??= uri.IdnHost;
+                await tls.AuthenticateAsClientAsync(settings, cancellationToken).ConfigureAwait(false);
                 stream = tls;
             }
 
@@ -169,6 +180,24 @@ public static class WebSocketClient
             throw;
         }
     }
+
+    /// <summary>A copy, so the caller's options object is not changed when the target host is filled in.</summary>
+    private static SslClientAuthenticationOptions Copy(SslClientAuthenticationOptions o) => new()
+    {
+        TargetHost = o.TargetHost,
+        RemoteCertificateValidationCallback = o.RemoteCertificateValidationCallback,
+        LocalCertificateSelectionCallback = o.LocalCertificateSelectionCallback,
+        ClientCertificates = o.ClientCertificates,
+        ClientCertificateContext = o.ClientCertificateContext,
+        EnabledSslProtocols = o.EnabledSslProtocols,
+        CertificateRevocationCheckMode = o.CertificateRevocationCheckMode,
+        CertificateChainPolicy = o.CertificateChainPolicy,
+        EncryptionPolicy = o.EncryptionPolicy,
+        AllowRenegotiation = o.AllowRenegotiation,
+        AllowTlsResume = o.AllowTlsResume,
+        ApplicationProtocols = o.ApplicationProtocols,
+        CipherSuitesPolicy = o.CipherSuitesPolicy,
+    };
 
     /// <summary>Reads the response head (and, for a rejection, up to 1 KiB of body), leaving any frame bytes that follow in the pipe.</summary>
     private static async Task<ClientHandshakeResult> ReadResponseAsync(StreamTransport transport, ClientHandshake handshake, WebSocketOptions options, CancellationToken cancellationToken)

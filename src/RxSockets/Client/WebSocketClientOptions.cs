@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Net.Security;
 
 namespace RxSockets;
 
@@ -18,6 +19,13 @@ public sealed class WebSocketClientOptions : WebSocketOptions
 
     /// <summary>The <c>User-Agent</c> header; <see langword="null"/> to send none. Default "RxSockets".</summary>
     public string? UserAgent { get; set; } = "RxSockets";
+
+    /// <summary>
+    /// TLS settings for <c>wss://</c>: a <see cref="SslClientAuthenticationOptions.RemoteCertificateValidationCallback"/>,
+    /// client certificates, protocols. <see cref="SslClientAuthenticationOptions.TargetHost"/> (SNI and
+    /// name validation) defaults to the URI's host. <see langword="null"/> for the system's normal validation.
+    /// </summary>
+    public SslClientAuthenticationOptions? Tls { get; set; }
 
     /// <inheritdoc/>
     public override void Validate()

@@ -1,7 +1,9 @@
 using System;
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
 using RxSockets.Protocol;
@@ -14,10 +16,31 @@ public sealed partial class WebSocketServer
     private async Task RunSessionAsync(Socket socket)
     {
         int active = Interlocked.Increment(ref _active);
-        StreamTransport transport = StreamTransport.FromSocket(socket);
+        StreamTransport? transport = null;
         WebSocketConnection? connection = null;
         try
         {
+            bool overRate = _handshakeRate is not null && !_handshakeRate.TryTake();
+            if (overRate && _options.Tls is not null)
+            {
+                socket.Close(0); // no TLS handshake is spent on a client over the limit, so no HTTP answer either
+                return;
+            }
+
+            transport = _options.Tls is null ? StreamTransport.FromSocket(socket) : await AcceptTlsAsync(socket).ConfigureAwait(false);
+            if (transport is null)
+            {
+                return;
+            }
+
+            if (overRate)
+            {
+                var retry = new HttpHeaders();
+                retry.Add("Retry-After", "1");
+                await RespondAsync(transport, HandshakeResponse.CreateError(429, "Too many handshakes; try again later.", retry), null).ConfigureAwait(false);
+                return;
+            }
+
             if (_options.MaxConnections > 0 && active > _options.MaxConnections)
             {
                 await RespondAsync(transport, HandshakeResponse.CreateError(503, "Too many connections; try again later."), null).ConfigureAwait(false);
@@ -40,10 +63,38 @@ public sealed partial class WebSocketServer
         {
             if (connection is null)
             {
-                await DisposeQuietlyAsync(transport).ConfigureAwait(false);
+                if (transport is null)
+                {
+                    socket.Dispose();
+                }
+                else
+                {
+                    await DisposeQuietlyAsync(transport).ConfigureAwait(false);
+                }
             }
 
             Interlocked.Decrement(ref _active);
+        }
+    }
+
+    /// <summary>Runs the TLS handshake within the open timeout; returns null (and drops the socket) if it fails.</summary>
+    private async Task<StreamTransport?> AcceptTlsAsync(Socket socket)
+    {
+        socket.NoDelay = true;
+        string? remote = socket.RemoteEndPoint?.ToString();
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        using var timeout = new CancellationTokenSource(_options.OpenTimeout, _options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token);
+        try
+        {
+            await tls.AuthenticateAsServerAsync(_options.Tls!, linked.Token).ConfigureAwait(false);
+            return new StreamTransport(tls, socket);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or System.IO.IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            Log.HandshakeRejected(_logger, remote, 0, "TLS handshake failed: " + ex.Message);
+            await tls.DisposeAsync().ConfigureAwait(false);
+            return null;
         }
     }
 

@@ -47,6 +47,9 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     /// <summary>Tasks of every accepted socket (handshake + handler), awaited at shutdown.</summary>
     private readonly ConcurrentDictionary<Task, byte> _sessions = new();
 
+    /// <summary>Limits how many handshakes start per second, when <see cref="WebSocketServerOptions.MaxHandshakesPerSecond"/> is set.</summary>
+    private readonly TokenBucket? _handshakeRate;
+
     private readonly Subject<WebSocketConnection> _joined = new();
     private readonly Subject<WebSocketConnection> _left = new();
 
@@ -65,8 +68,11 @@ public sealed partial class WebSocketServer : IAsyncDisposable
         _handshake = new ServerHandshake
         {
             SupportedSubprotocols = options.Subprotocols,
+            SubprotocolSelector = options.SelectSubprotocol,
             ServerHeader = options.ServerHeader,
+            Origins = options.Origins,
         };
+        _handshakeRate = options.MaxHandshakesPerSecond > 0 ? new TokenBucket(options.MaxHandshakesPerSecond, options.TimeProvider) : null;
         EndPoint = (IPEndPoint)listener.LocalEndPoint!;
     }
 
@@ -74,7 +80,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     public IPEndPoint EndPoint { get; }
 
     /// <summary>The WebSocket URI of the server's root, for example <c>ws://127.0.0.1:8765/</c>.</summary>
-    public Uri Uri => new($"ws://{(EndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{EndPoint.Address}]" : EndPoint.Address.ToString())}:{EndPoint.Port}/");
+    public Uri Uri => new($"{(_options.Tls is null ? "ws" : "wss")}://{(EndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{EndPoint.Address}]" : EndPoint.Address.ToString())}:{EndPoint.Port}/");
 
     /// <summary>Accepted sockets not finished yet, handshakes in progress included.</summary>
     public int ActiveSessions => Volatile.Read(ref _active);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Net.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using RxSockets.Protocol;
@@ -33,6 +34,34 @@ public sealed class WebSocketServerOptions : WebSocketOptions
     /// <summary>The value of the <c>Server</c> header; <see langword="null"/> to send none. Default "RxSockets".</summary>
     public string? ServerHeader { get; set; } = "RxSockets";
 
+    /// <summary>
+    /// TLS settings (at least a <see cref="SslServerAuthenticationOptions.ServerCertificate"/> or a
+    /// certificate selection callback) to serve <c>wss://</c>; <see langword="null"/> for plain <c>ws://</c>.
+    /// The TLS handshake counts against <see cref="WebSocketOptions.OpenTimeout"/>.
+    /// </summary>
+    public SslServerAuthenticationOptions? Tls { get; set; }
+
+    /// <summary>
+    /// Which <c>Origin</c> headers may open a connection (refused ones get 403): the defence against
+    /// cross-site WebSocket hijacking for servers that browsers reach. <see langword="null"/> (the
+    /// default) accepts any origin, as python websockets and ASP.NET Core do.
+    /// </summary>
+    public OriginPolicy? Origins { get; set; }
+
+    /// <summary>
+    /// Chooses the subprotocol from the ones the client offered (in the client's order); return
+    /// <see langword="null"/> for none. Overrides <see cref="Subprotocols"/>. Must return one of the
+    /// offered values.
+    /// </summary>
+    public Func<HandshakeRequest, IReadOnlyList<string>, string?>? SelectSubprotocol { get; set; }
+
+    /// <summary>
+    /// The most opening handshakes started per second (a token bucket with a burst of the same size);
+    /// more are answered 429 with <c>Retry-After: 1</c> before their request is read. 0 for no
+    /// limit. Default 0.
+    /// </summary>
+    public int MaxHandshakesPerSecond { get; set; }
+
     /// <inheritdoc/>
     public override void Validate()
     {
@@ -41,6 +70,7 @@ public sealed class WebSocketServerOptions : WebSocketOptions
         ArgumentOutOfRangeException.ThrowIfNegative(Port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Port, 65535);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxConnections);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxHandshakesPerSecond);
         ArgumentNullException.ThrowIfNull(Subprotocols);
     }
 }

@@ -119,7 +119,7 @@ public sealed class AbuseTests
 
             await ws.Completion;
             closed.TrySetResult(ws.CloseInfo!);
-        }, new WebSocketServerOptions { Limits = new ProtocolLimits { MaxFragments = 100 } });
+        }, new WebSocketServerOptions { Limits = new ProtocolLimits { MaxFragments = 100 }, CloseTimeout = TimeSpan.FromSeconds(1) });
 
         // A raw client: handshake by hand, then frames written with the engine: one text frame
         // and empty continuations, the last with FIN.

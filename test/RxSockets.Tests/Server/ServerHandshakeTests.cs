@@ -64,6 +64,30 @@ public sealed class ServerHandshakeTests
         Assert.That(response, Does.Contain("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
     }
 
+    [Test]
+    public async Task Shutdown_HandshakeInProgress_Gets503()
+    {
+        var time = new RecordingTimeProvider();
+        WebSocketServer server = await WebSocketServer.StartAsync((_, _) => Task.CompletedTask, new WebSocketServerOptions { TimeProvider = time });
+        using var client = new TcpClient();
+        await client.ConnectAsync(server.EndPoint);
+        NetworkStream stream = client.GetStream();
+        await stream.WriteAsync("GET / HTTP/1.1\r\nHost: x\r\n"u8.ToArray());
+        await time.WhenTimersCreated(TimeSpan.FromSeconds(10), 1).WaitAsync(TimeSpan.FromSeconds(20)); // the handshake is under way
+
+        Task stopping = server.StopAsync();
+        var response = new StringBuilder();
+        byte[] buffer = new byte[1024];
+        int n;
+        while ((n = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(20))) > 0)
+        {
+            response.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        }
+
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.That(response.ToString(), Does.StartWith("HTTP/1.1 503 "));
+    }
+
     private static async Task WaitForActiveAsync(WebSocketServer server, int count)
     {
         // The accept loop runs on the thread pool: wait until it has taken the socket.

@@ -1,0 +1,139 @@
+using System;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace RxSockets.LoadTool;
+
+/// <summary>
+/// The echo load tool (issue 7). Modes:
+/// <code>
+///   LoadTool [--port P] [-c C] [-w W] [-s S] [-d SECONDS] [--warmup SECONDS] [--text] [--server-pid PID] [--json]
+///   LoadTool --idle N [--port P] [--hold SECONDS] [--server-pid PID] [--json]
+///   LoadTool reflector [--port P]          a raw TCP reflector with a canned 101 (until SIGINT/SIGTERM)
+///   LoadTool summarize FILE [--baseline NAME,NAME]   medians, ranges and ratios of compare.sh's JSON lines
+/// </code>
+/// Always 127.0.0.1; every run stops by itself (duration, then a hard cap of five minutes).
+/// </summary>
+public static class Program
+{
+    private const string Usage = """
+        usage: LoadTool [--port P] [-c CONNECTIONS] [-w IN_FLIGHT] [-s BYTES] [-d SECONDS] [--warmup SECONDS]
+                        [--text] [--path /] [--server-pid PID] [--server NAME] [--scenario NAME] [--json] [--quiet]
+               LoadTool --idle N [--hold SECONDS] [--port P] [--server-pid PID] [--json]
+               LoadTool reflector [--port P]
+               LoadTool summarize FILE [--baseline NAME[,NAME...]]
+        Targets 127.0.0.1 only. Exit code 1 when any echo was wrong or a connection failed.
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] == "summarize")
+        {
+            if (args.Length < 2)
+            {
+                Console.Error.WriteLine(Usage);
+                return 2;
+            }
+
+            string baseline = args.Length >= 4 && args[2] == "--baseline" ? args[3] : "kestrel,rxsockets";
+            Console.Write(Summary.Summarize(args[1], baseline));
+            return 0;
+        }
+
+        using var stop = new CancellationTokenSource();
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+        if (args.Length > 0 && args[0] == "reflector")
+        {
+            int port = args.Length >= 3 && args[1] == "--port" ? int.Parse(args[2], CultureInfo.InvariantCulture) : 9004;
+            await Reflector.RunAsync(port, p => Console.WriteLine($"Reflector listening on ws://127.0.0.1:{p}/"), stop.Token);
+            return 0;
+        }
+
+        LoadOptions options;
+        try
+        {
+            options = Parse(args);
+            options.Validate();
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException)
+        {
+            Console.Error.WriteLine(ex.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        Action<string>? progress = options.Progress ? line => Console.Error.WriteLine(line) : null;
+        LoadResult result;
+        try
+        {
+            result = options.Idle is null
+                ? await LoadRunner.RunAsync(options, progress, stop.Token)
+                : await IdleRunner.RunAsync(options, progress, stop.Token);
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException or OperationCanceledException)
+        {
+            Console.Error.WriteLine($"load run failed: {ex.Message}");
+            if (options.Json)
+            {
+                Console.WriteLine(new LoadResult { Server = options.Server, Scenario = options.Scenario, Errors = 1, FirstError = ex.Message }.ToJson());
+            }
+
+            return 1;
+        }
+
+        if (options.Json)
+        {
+            Console.Error.Write(result.ToTable());
+            Console.WriteLine(result.ToJson());
+        }
+        else
+        {
+            Console.Write(result.ToTable());
+        }
+
+        return result.Errors == 0 ? 0 : 1;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+
+    private static LoadOptions Parse(string[] args)
+    {
+        var options = new LoadOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
+            int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            TimeSpan NextSeconds() => TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture));
+            switch (args[i])
+            {
+                case "--port": options.Port = NextInt(); break;
+                case "--path": options.Path = Next(); break;
+                case "-c" or "--connections": options.Connections = NextInt(); break;
+                case "-w" or "--window": options.Window = NextInt(); break;
+                case "-s" or "--size": options.Size = NextInt(); break;
+                case "-d" or "--duration": options.Duration = NextSeconds(); break;
+                case "--warmup": options.Warmup = NextSeconds(); break;
+                case "--text": options.Text = true; break;
+                case "--server-pid": options.ServerPid = NextInt(); break;
+                case "--server": options.Server = Next(); break;
+                case "--scenario": options.Scenario = Next(); break;
+                case "--idle": options.Idle = NextInt(); break;
+                case "--hold": options.IdleHold = NextSeconds(); break;
+                case "--json": options.Json = true; break;
+                case "--quiet": options.Progress = false; break;
+                default: throw new FormatException($"Unknown argument {args[i]}.");
+            }
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,74 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace RxSockets.LoadTool;
+
+/// <summary>
+/// The client's opening handshake over a raw socket, with RFC 6455's sample key so the expected
+/// Sec-WebSocket-Accept is a constant (and the reflector's canned 101 is valid). The load tool
+/// measures servers, not itself: nothing here is on the per-message path.
+/// </summary>
+public static class RawHandshake
+{
+    /// <summary>The sample nonce of RFC 6455 §1.3.</summary>
+    public const string Key = "dGhlIHNhbXBsZSBub25jZQ==";
+
+    /// <summary>SHA-1 of <see cref="Key"/> + the GUID, base64 (RFC 6455 §1.3).</summary>
+    public const string Accept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+    /// <summary>The only host the tool talks to.</summary>
+    public static readonly IPAddress Loopback = IPAddress.Loopback;
+
+    /// <summary>Connects to 127.0.0.1:<paramref name="port"/> and upgrades; returns the socket and any bytes that followed the 101 head.</summary>
+    /// <exception cref="InvalidOperationException">The server did not answer 101 with the right accept key.</exception>
+    public static async Task<(Socket Socket, byte[] Leftover)> ConnectAsync(int port, string path, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(Loopback, port), cancellationToken).ConfigureAwait(false);
+            byte[] request = Encoding.ASCII.GetBytes(
+                $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                $"Sec-WebSocket-Key: {Key}\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            await socket.SendAsync(request, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+
+            byte[] buffer = new byte[4096];
+            int filled = 0;
+            while (true)
+            {
+                int read = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new InvalidOperationException("The server closed the connection during the handshake.");
+                }
+
+                filled += read;
+                int end = buffer.AsSpan(0, filled).IndexOf("\r\n\r\n"u8);
+                if (end >= 0)
+                {
+                    string head = Encoding.ASCII.GetString(buffer, 0, end);
+                    if (!head.StartsWith("HTTP/1.1 101", StringComparison.Ordinal) || !head.Contains(Accept, StringComparison.Ordinal))
+                    {
+                        throw new InvalidOperationException($"Not a WebSocket upgrade: {head.Split("\r\n")[0]}");
+                    }
+
+                    return (socket, buffer[(end + 4)..filled]);
+                }
+
+                if (filled == buffer.Length)
+                {
+                    throw new InvalidOperationException("The handshake response head is over 4 KiB.");
+                }
+            }
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

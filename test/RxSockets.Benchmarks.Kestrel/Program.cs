@@ -1,0 +1,63 @@
+// Kestrel echo server for compare.sh (issue 7):
+//   dotnet test/RxSockets.Benchmarks.Kestrel/bin/Release/net10.0/RxSockets.Benchmarks.Kestrel.dll --urls http://127.0.0.1:9003
+// The ASP.NET Core WebSockets echo sample: every text and binary message (or fragment) is sent
+// back unchanged, through one buffer per connection reused for the connection's lifetime.
+// Logging is at Warning, so no per-request log line is counted as handshake cost.
+using System;
+using System.Net.WebSockets;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace RxSockets.Benchmarks.Kestrel;
+
+public static class Program
+{
+    /// <summary>The sample's buffer size (learn.microsoft.com's WebSockets echo uses 4 KiB).</summary>
+    private const int BufferSize = 4 * 1024;
+
+    public static void Main(string[] args)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        WebApplication app = builder.Build();
+        app.UseWebSockets();
+        app.Run(async context =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                return;
+            }
+
+            using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            await EchoAsync(socket, context.RequestAborted);
+        });
+        app.Run();
+    }
+
+    private static async Task EchoAsync(WebSocket socket, CancellationToken cancellationToken)
+    {
+        byte[] buffer = new byte[BufferSize];
+        try
+        {
+            while (true)
+            {
+                WebSocketReceiveResult result = await socket.ReceiveAsync(buffer, cancellationToken);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(result.CloseStatus ?? WebSocketCloseStatus.NormalClosure, result.CloseStatusDescription, cancellationToken);
+                    return;
+                }
+
+                await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // The client went away.
+        }
+    }
+}

@@ -2,6 +2,8 @@
 //   dotnet run --project examples/Echo -c Release -- --host 127.0.0.1 --port 9001
 // Echoes every text and binary message unchanged on any path, answers pings, accepts messages
 // up to 16 MiB, prints one line with ws://HOST:PORT/ once it accepts, and exits on SIGINT/SIGTERM.
+// --rx echoes through the Rx surface instead (the handler returns the incoming stream), for
+// test/RxSockets.LoadTool/compare.sh; the default is the async style.
 using System;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -17,6 +19,7 @@ public static class Program
     {
         string host = "127.0.0.1";
         int port = 9001;
+        bool rx = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -28,8 +31,11 @@ public static class Program
                     port = p;
                     i++;
                     break;
+                case "--rx":
+                    rx = true;
+                    break;
                 default:
-                    Console.Error.WriteLine("usage: Echo [--host ADDRESS] [--port PORT]");
+                    Console.Error.WriteLine("usage: Echo [--host ADDRESS] [--port PORT] [--rx]");
                     return 2;
             }
         }
@@ -38,7 +44,7 @@ public static class Program
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
-        await using WebSocketServer server = await StartAsync(host, port);
+        await using WebSocketServer server = rx ? await StartRxAsync(host, port) : await StartAsync(host, port);
         Console.WriteLine($"Echo server listening on {server.Uri}");
         try
         {
@@ -63,12 +69,22 @@ public static class Program
     /// faster than it reads makes the server stop reading, instead of queueing without bound.
     /// </summary>
     public static Task<WebSocketServer> StartAsync(string host, int port) =>
-        WebSocketServer.StartAsync(EchoAsync, new WebSocketServerOptions
-        {
-            Host = host,
-            Port = port,
-            Limits = new ProtocolLimits { MaxMessageSize = 16 * 1024 * 1024, MaxFrameSize = 16 * 1024 * 1024, MaxFragments = 0 },
-        });
+        WebSocketServer.StartAsync(EchoAsync, Options(host, port));
+
+    /// <summary>
+    /// Starts the echo server in the Rx style: the handler returns the incoming stream, which the
+    /// server sends back. The sink cannot wait, so a client that sends much faster than it reads
+    /// meets the sink's overflow policy (1011) instead of TCP backpressure.
+    /// </summary>
+    public static Task<WebSocketServer> StartRxAsync(string host, int port) =>
+        WebSocketServer.StartAsync(ws => ws, Options(host, port));
+
+    private static WebSocketServerOptions Options(string host, int port) => new()
+    {
+        Host = host,
+        Port = port,
+        Limits = new ProtocolLimits { MaxMessageSize = 16 * 1024 * 1024, MaxFrameSize = 16 * 1024 * 1024, MaxFragments = 0 },
+    };
 
     private static async Task EchoAsync(WebSocketConnection ws, CancellationToken cancellationToken)
     {

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Side by side (issue 7; docs/performance.md): RxSockets' Echo example (async and Rx styles),
+# Kestrel's WebSockets echo and a raw TCP reflector, measured by the load tool on this machine.
+#
+#   test/RxSockets.LoadTool/compare.sh [--reps N] [--duration S] [--idle N] [--out DIR]
+#                                      [--scenarios "small small-rx latency large idle"] [--max-seconds S]
+#
+# Builds Release; pins every server to CPU 0 and the load tool to CPU 1 (taskset); warms each
+# server until its throughput settles (JIT tiering); then alternates the servers (A B C A B C …)
+# in every scenario and repetition, and prints medians, ranges and the ratios to Kestrel.
+# Everything runs on 127.0.0.1; every process it starts is stopped by PID on exit; the whole run
+# stops by itself after --max-seconds (default 900) whatever is left.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+REPS=3 DURATION=5 WARMUP=2 IDLE=5000 MAX_SECONDS=900
+SCENARIOS="small small-rx latency large idle"
+OUT=/tmp/perf-compare-$(date +%Y%m%d-%H%M%S)
+SERVER_CPU=0 CLIENT_CPU=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --reps) REPS=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --idle) IDLE=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --scenarios) SCENARIOS=$2; shift 2 ;;
+    --max-seconds) MAX_SECONDS=$2; shift 2 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$OUT"
+RESULTS=$OUT/results.jsonl
+: > "$RESULTS"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+log() { printf '== %s\n' "$*" >&2; }
+
+# --- file descriptors: the idle scenario holds IDLE sockets in the tool and IDLE in the server
+need=$((IDLE + 1024))
+if [ "$(ulimit -n)" -lt "$need" ]; then
+  ulimit -n "$need" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+fi
+if [ "$(ulimit -n)" -lt "$need" ]; then
+  log "ulimit -n is $(ulimit -n); the idle scenario needs $need: lowering --idle"
+  IDLE=$(( $(ulimit -n) - 1024 ))
+fi
+
+# --- processes we start, stopped by PID (never by name)
+PIDS=()
+stop_pid() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && stop_pid "$pid"; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- build
+log "build (Release) into $OUT/bin"
+for project in examples/Echo test/RxSockets.Benchmarks.Kestrel test/RxSockets.LoadTool; do
+  name=$(basename "$project")
+  dotnet build "$ROOT/$project" -c Release -nologo -v q -clp:NoSummary -o "$OUT/bin/$name" >"$OUT/build-$name.log" 2>&1 \
+    || { cat "$OUT/build-$name.log" >&2; exit 1; }
+done
+LT="$OUT/bin/RxSockets.LoadTool/RxSockets.LoadTool.dll"
+
+# --- machine
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "cpus: $(nproc); $(lscpu | sed -n 's/^Model name: *//p')"
+  echo "memory: $(free -g | awk '/^Mem:/ {print $2}') GiB"
+  echo ".NET: $(dotnet --list-runtimes | grep NETCore | awk '{print $2}' | tail -1)"
+  echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '-')$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$OUT/machine.txt" >&2
+
+# --- servers: name -> port, pid
+declare -A PORT PID
+start_server() { # name port command...
+  local name=$1 port=$2; shift 2
+  taskset -c "$SERVER_CPU" "$@" >"$OUT/server-$name-$port.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  PORT[$name]=$port PID[$name]=$pid
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || { cat "$OUT/server-$name-$port.log" >&2; return 1; }
+    sleep 0.1
+  done
+  log "$name did not listen on $port"; return 1
+}
+server_command() { # name port
+  case "$1" in
+    rxsockets)    echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2" ;;
+    rxsockets-rx) echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2 --rx" ;;
+    kestrel)      echo "dotnet $OUT/bin/RxSockets.Benchmarks.Kestrel/RxSockets.Benchmarks.Kestrel.dll --urls http://127.0.0.1:$2" ;;
+    reflector)    echo "dotnet $LT reflector --port $2" ;;
+  esac
+}
+
+# load KEY SCENARIO ARGS...: one run of the tool on CPU 1 against the server started as KEY
+# ("name" or "name@instance"); its JSON line goes to the results, labelled with the name.
+load() {
+  local key=$1 name=${1%@*} scenario=$2; shift 2
+  local line
+  line=$(timeout 120 taskset -c "$CLIENT_CPU" dotnet "$LT" --port "${PORT[$key]}" --server-pid "${PID[$key]}" \
+      --server "$name" --scenario "$scenario" --json --quiet "$@" 2>>"$OUT/load.log" | tail -1) || true
+  [ -n "$line" ] || line="{\"server\":\"$name\",\"scenario\":\"$scenario\",\"errors\":1,\"first_error\":\"no result\"}"
+  echo "$line" >> "$RESULTS"
+  echo "$line"
+}
+args_for() { # scenario
+  case "$1" in
+    small|small-rx) echo "-c 64 -w 16 -s 64" ;;
+    latency)        echo "-c 1 -w 1 -s 64" ;;
+    large)          echo "-c 4 -w 2 -s 1048576" ;;
+  esac
+}
+servers_for() { # scenario
+  case "$1" in
+    small|latency|large) echo "rxsockets kestrel reflector" ;;
+    small-rx)            echo "rxsockets-rx rxsockets" ;;
+    idle)                echo "rxsockets kestrel reflector" ;;
+  esac
+}
+over_time() { [ "$SECONDS" -ge "$MAX_SECONDS" ]; }
+brief() { jq -r '"   \(.server)/\(.scenario): \(.msgs_per_s // 0 | floor) msgs/s, \(.mb_per_s // 0) MB/s, CPU \(.cpu_s_per_mmsg // "-") s/1M, p50 \(.p50_us // "-") µs, idle \(.idle_rss_kib_per_conn // "-") KiB/conn, handshake \(.handshake_cpu_us // "-") µs, errors \(.errors)"' >&2; }
+
+echo_scenarios=""
+for s in $SCENARIOS; do [ "$s" != idle ] && echo_scenarios="$echo_scenarios $s"; done
+
+if [ -n "$echo_scenarios" ]; then
+  port=9101
+  for name in rxsockets rxsockets-rx kestrel reflector; do
+    # shellcheck disable=SC2046
+    start_server "$name" "$port" $(server_command "$name" "$port")
+    port=$((port + 1))
+  done
+
+  # --- warm-up: small runs until two in a row agree within 5 % (at most 5), then large and latency
+  for name in rxsockets rxsockets-rx kestrel reflector; do
+    log "warm-up $name"
+    last=0
+    for round in 1 2 3 4 5; do
+      rate=$(load "$name" warmup -c 64 -w 16 -s 64 -d 3 --warmup 0.5 | jq -r '.msgs_per_s // 0 | floor')
+      echo "   round $round: $rate msgs/s" >&2
+      if [ "$last" -gt 0 ] && [ $(( (rate - last) * 100 / last )) -le 5 ] && [ $(( (last - rate) * 100 / last )) -le 5 ]; then break; fi
+      last=$rate
+    done
+    load "$name" warmup -c 4 -w 2 -s 1048576 -d 2 --warmup 0.5 >/dev/null
+    load "$name" warmup -c 1 -w 1 -s 64 -d 2 --warmup 0.5 >/dev/null
+  done
+fi
+
+for rep in $(seq "$REPS"); do
+  for scenario in $echo_scenarios; do
+    for name in $(servers_for "$scenario"); do
+      over_time && break 3
+      log "rep $rep/$REPS $scenario $name"
+      # shellcheck disable=SC2046
+      load "$name" "$scenario" $(args_for "$scenario") -d "$DURATION" --warmup "$WARMUP" | brief
+    done
+  done
+  if [[ " $SCENARIOS " == *" idle "* ]]; then
+    # Each server fresh, so its heap holds nothing from the echo runs: warm the handshake path
+    # with a few hundred connections, then hold IDLE idle connections.
+    port=$((9200 + rep * 10))
+    for name in $(servers_for idle); do
+      over_time && break 2
+      log "rep $rep/$REPS idle $name ($IDLE connections)"
+      # shellcheck disable=SC2046
+      start_server "$name@idle$rep" "$port" $(server_command "$name" "$port")
+      load "$name@idle$rep" warmup --idle 300 --hold 0.5 >/dev/null
+      load "$name@idle$rep" warmup --idle 300 --hold 0.5 >/dev/null
+      load "$name@idle$rep" idle --idle "$IDLE" --hold 3 | brief
+      stop_pid "${PID[$name@idle$rep]}"
+      port=$((port + 1))
+    done
+  fi
+done
+
+grep -v '"scenario":"warmup"' "$RESULTS" > "$OUT/measured.jsonl" || true
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt" >&2
+over_time && echo "stopped early at --max-seconds $MAX_SECONDS; the table has what was measured" | tee -a "$OUT/machine.txt" >&2
+echo
+cat "$OUT/machine.txt"
+echo
+dotnet "$LT" summarize "$OUT/measured.jsonl" --baseline kestrel,rxsockets | tee "$OUT/summary.md"
+echo "results: $OUT/measured.jsonl, summary: $OUT/summary.md" >&2

@@ -48,6 +48,15 @@ public sealed partial class ProtocolConnection
     /// <summary>Incremental UTF-8 state of the text message being reassembled.</summary>
     private Utf8Validator _utf8;
 
+    /// <summary>Whether the message being reassembled is compressed (RSV1 on its first frame, RFC 7692 §6); its payload is inflated into <see cref="_messageBuffer"/>.</summary>
+    private bool _messageCompressed;
+
+    /// <summary>Pooled scratch where masked compressed bytes are unmasked before inflating (never the pipe's memory); rented on first use.</summary>
+    private byte[]? _inflateInput;
+
+    /// <summary>Bytes of compressed input unmasked and inflated at a time.</summary>
+    private const int InflateInputSize = 16 * 1024;
+
     private enum ParseState
     {
         ReadHeader,
@@ -167,7 +176,9 @@ public sealed partial class ProtocolConnection
     private bool AcceptHeader(in FrameHeader header)
     {
         // §5.2: "MUST be 0 unless an extension is negotiated that defines meanings for non-zero values".
-        if (header.Rsv != 0)
+        // RFC 7692 §6: permessage-deflate gives RSV1 a meaning on the first frame of a data message
+        // only; on a control frame or a continuation frame it stays an error (§6.1).
+        if (header.Rsv != 0 && !(header.Rsv == 4 && _deflate is not null && header.Opcode is Opcode.Text or Opcode.Binary))
         {
             return Reject(ProtocolError.ReservedBitsSet);
         }
@@ -240,10 +251,11 @@ public sealed partial class ProtocolConnection
         }
 
         // Checked from the header, before any payload is buffered. Without a configured limit the
-        // reassembly buffer still cannot exceed what an array can hold.
+        // reassembly buffer still cannot exceed what an array can hold. A compressed message is
+        // limited by its inflated size instead, checked while inflating (InflatePayload).
+        bool compressed = inMessage ? _messageCompressed : header.Rsv1;
         long total = (inMessage ? _messageLength : 0) + header.PayloadLength;
-        long maxMessage = _limits.MaxMessageSize > 0 ? Math.Min(_limits.MaxMessageSize, Array.MaxLength) : Array.MaxLength;
-        if (total > maxMessage)
+        if (!compressed && total > MaxMessageLength)
         {
             return Reject(ProtocolError.MessageTooBig);
         }
@@ -251,6 +263,7 @@ public sealed partial class ProtocolConnection
         if (!inMessage)
         {
             _messageOpcode = header.Opcode;
+            _messageCompressed = compressed;
             _messageLength = 0;
             _utf8.Reset();
         }
@@ -258,6 +271,9 @@ public sealed partial class ProtocolConnection
         _messageFrames = frames;
         return true;
     }
+
+    /// <summary>The largest message, in (inflated) bytes: the limit, or what an array can hold without one.</summary>
+    private long MaxMessageLength => _limits.MaxMessageSize > 0 ? Math.Min(_limits.MaxMessageSize, Array.MaxLength) : Array.MaxLength;
 
     private bool Reject(ProtocolError error)
     {
@@ -269,6 +285,12 @@ public sealed partial class ProtocolConnection
     /// <returns><see langword="false"/> when the bytes failed the connection.</returns>
     private bool AppendPayload(ReadOnlySpan<byte> source)
     {
+        if (_messageCompressed && !_frame.IsControl)
+        {
+            _frameRemaining -= source.Length;
+            return InflatePayload(source);
+        }
+
         Span<byte> target;
         if (_frame.IsControl)
         {
@@ -350,10 +372,115 @@ public sealed partial class ProtocolConnection
             default:
                 if (_frame.Fin)
                 {
+                    // RFC 7692 §7.2.2: append 00 00 ff ff to the payload of a compressed message and inflate it.
+                    if (_messageCompressed && !Inflate(DeflateCodec.Trailer))
+                    {
+                        return;
+                    }
+
+                    _deflate?.EndInflatedMessage();
                     CompleteMessage();
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>Unmasks compressed payload bytes in a pooled scratch buffer (masked input) and inflates them.</summary>
+    /// <returns><see langword="false"/> when the bytes failed the connection.</returns>
+    private bool InflatePayload(ReadOnlySpan<byte> source)
+    {
+        if (!_frame.IsMasked)
+        {
+            return Inflate(source);
+        }
+
+        _inflateInput ??= ArrayPool<byte>.Shared.Rent(InflateInputSize);
+        while (!source.IsEmpty)
+        {
+            int count = Math.Min(source.Length, _inflateInput.Length);
+            Span<byte> chunk = _inflateInput.AsSpan(0, count);
+            source[..count].CopyTo(chunk);
+            _frameMaskOffset = Masking.Apply(chunk, _frame.MaskKey, _frameMaskOffset);
+            if (!Inflate(chunk))
+            {
+                return false;
+            }
+
+            source = source[count..];
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Inflates compressed bytes into the reassembly buffer, growing it by doubling up to the
+    /// message limit, and fails with 1009 at the first byte past the limit: a small frame that
+    /// would inflate to gigabytes costs at most the limit in memory and the work to reach it
+    /// (RFC 7692 §8.1 decompression bombs). Text is validated as it is inflated.
+    /// </summary>
+    /// <returns><see langword="false"/> when the bytes failed the connection.</returns>
+    private bool Inflate(ReadOnlySpan<byte> input)
+    {
+        Debug.Assert(_deflate is not null, $"{nameof(_messageCompressed)} is only set when compression was negotiated");
+        long limit = MaxMessageLength;
+        Span<byte> probe = stackalloc byte[1];
+        while (true)
+        {
+            int capacity = _messageBuffer?.Length ?? 0;
+            int end = (int)Math.Min(capacity, limit);
+            scoped Span<byte> output;
+            if (_messageLength < end)
+            {
+                output = _messageBuffer.AsSpan(_messageLength, end - _messageLength);
+            }
+            else if (_messageLength < limit)
+            {
+                EnsureMessageCapacity((int)Math.Min(limit, Math.Max(4096L, capacity * 2L)));
+                continue;
+            }
+            else
+            {
+                output = probe; // at the limit: one more inflated byte means the message is too big
+            }
+
+            OperationStatus status = _deflate!.Inflate(input, output, out int consumed, out int written);
+            input = input[consumed..];
+            if (status == OperationStatus.InvalidData)
+            {
+                return Reject(ProtocolError.InvalidCompressedData);
+            }
+
+            if (written > 0)
+            {
+                if (output == probe)
+                {
+                    return Reject(ProtocolError.MessageTooBig);
+                }
+
+                Span<byte> inflated = output[..written];
+                _messageLength += written;
+
+                // §8.1 (RFC 6455) on the inflated text: fail at the first impossible byte.
+                if (_messageOpcode == Opcode.Text && !_utf8.TryAppend(inflated))
+                {
+                    return Reject(ProtocolError.InvalidUtf8);
+                }
+            }
+
+            if (status == OperationStatus.Done)
+            {
+                return true;
+            }
+        }
+    }
+
+    private void ReturnInflateInput()
+    {
+        if (_inflateInput is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_inflateInput);
+            _inflateInput = null;
         }
     }
 

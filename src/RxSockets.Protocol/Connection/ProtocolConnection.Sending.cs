@@ -9,8 +9,14 @@ namespace RxSockets.Protocol;
 /// <summary>The sending half: commands that write frames into the caller's buffer writer.</summary>
 public sealed partial class ProtocolConnection
 {
+    /// <summary>Strict UTF-8 for compressed text: a lone surrogate throws instead of becoming U+FFFD.</summary>
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Whether a fragmented outgoing message is in progress (only continuations may follow).</summary>
     private bool _sendingFragmented;
+
+    /// <summary>Whether the outgoing message in progress is compressed (decided on its first frame, RFC 7692 §6.1).</summary>
+    private bool _sendingCompressed;
 
     /// <summary>Payload of the pong owed to the peer; only the latest ping is answered (RFC 6455 §5.5.3 allows this).</summary>
     private readonly byte[] _pendingPong = new byte[FrameHeader.MaxControlPayload];
@@ -58,11 +64,16 @@ public sealed partial class ProtocolConnection
     /// <param name="utf8">The text as UTF-8. A complete message (<paramref name="fin"/> true) is validated.</param>
     /// <param name="output">Where the frame goes.</param>
     /// <param name="fin"><see langword="false"/> to start a fragmented message continued by <see cref="SendContinuation"/>.</param>
+    /// <param name="compress">
+    /// <see langword="false"/> to send this message uncompressed even when permessage-deflate was
+    /// negotiated (for example secrets next to attacker-controlled data, CRIME/BREACH). A message
+    /// below <see cref="PerMessageDeflateOptions.Threshold"/> is never compressed.
+    /// </param>
     /// <returns>The number of bytes written, pending engine frames included.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
     /// <exception cref="ArgumentException">A complete message is not valid UTF-8.</exception>
     /// <exception cref="InvalidOperationException">The connection is not open, or a fragmented message is in progress.</exception>
-    public long SendText(ReadOnlySpan<byte> utf8, IBufferWriter<byte> output, bool fin = true)
+    public long SendText(ReadOnlySpan<byte> utf8, IBufferWriter<byte> output, bool fin = true, bool compress = true)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (fin && !Utf8.IsValid(utf8))
@@ -70,21 +81,44 @@ public sealed partial class ProtocolConnection
             throw new ArgumentException("The text message is not valid UTF-8.", nameof(utf8));
         }
 
-        return SendData(Opcode.Text, utf8, output, fin);
+        return SendData(Opcode.Text, utf8, output, fin, compress);
     }
 
     /// <summary>Sends a complete text message, encoding it as UTF-8 straight into <paramref name="output"/>.</summary>
     /// <param name="text">The text; must be well-formed UTF-16.</param>
     /// <param name="output">Where the frame goes.</param>
+    /// <param name="compress"><see langword="false"/> to send this message uncompressed even when permessage-deflate was negotiated.</param>
     /// <returns>The number of bytes written, pending engine frames included.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="text"/> contains a lone surrogate.</exception>
     /// <exception cref="InvalidOperationException">The connection is not open, or a fragmented message is in progress.</exception>
-    public long SendText(ReadOnlySpan<char> text, IBufferWriter<byte> output)
+    public long SendText(ReadOnlySpan<char> text, IBufferWriter<byte> output, bool compress = true)
     {
         ArgumentNullException.ThrowIfNull(output);
         EnsureCanSendData(Opcode.Text);
         long written = WritePendingOutput(output);
+
+        // A text message is compressed from its UTF-8 bytes, encoded into a pooled buffer (text.Length
+        // is a lower bound of the byte count, so short text skips even the counting).
+        if (_deflate is not null && compress && text.Length * 3L >= _deflate.Threshold)
+        {
+            int byteCount = s_strictUtf8.GetByteCount(text); // throws on a lone surrogate, before anything is written
+            if (byteCount >= _deflate.Threshold)
+            {
+                byte[] utf8 = ArrayPool<byte>.Shared.Rent(byteCount);
+                try
+                {
+                    int length = s_strictUtf8.GetBytes(text, utf8);
+                    _sendingCompressed = true;
+                    return written + WriteCompressedFrame(Opcode.Text, utf8.AsSpan(0, length), output, fin: true);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(utf8);
+                }
+            }
+        }
+
         return written + FrameWriter.WriteTextFrame(output, Opcode.Text, true, text, NextMaskKey());
     }
 
@@ -92,16 +126,20 @@ public sealed partial class ProtocolConnection
     /// <param name="data">The payload.</param>
     /// <param name="output">Where the frame goes.</param>
     /// <param name="fin"><see langword="false"/> to start a fragmented message continued by <see cref="SendContinuation"/>.</param>
+    /// <param name="compress">
+    /// <see langword="false"/> to send this message uncompressed even when permessage-deflate was
+    /// negotiated (already compressed data, or secrets next to attacker-controlled data).
+    /// </param>
     /// <returns>The number of bytes written, pending engine frames included.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The connection is not open, or a fragmented message is in progress.</exception>
-    public long SendBinary(ReadOnlySpan<byte> data, IBufferWriter<byte> output, bool fin = true)
+    public long SendBinary(ReadOnlySpan<byte> data, IBufferWriter<byte> output, bool fin = true, bool compress = true)
     {
         ArgumentNullException.ThrowIfNull(output);
-        return SendData(Opcode.Binary, data, output, fin);
+        return SendData(Opcode.Binary, data, output, fin, compress);
     }
 
-    /// <summary>Sends the next fragment of a message started with <c>fin: false</c>.</summary>
+    /// <summary>Sends the next fragment of a message started with <c>fin: false</c> (compressed if the first fragment was).</summary>
     /// <param name="data">The fragment's payload (may be empty).</param>
     /// <param name="output">Where the frame goes.</param>
     /// <param name="fin"><see langword="true"/> for the last fragment.</param>
@@ -111,7 +149,7 @@ public sealed partial class ProtocolConnection
     public long SendContinuation(ReadOnlySpan<byte> data, IBufferWriter<byte> output, bool fin)
     {
         ArgumentNullException.ThrowIfNull(output);
-        return SendData(Opcode.Continuation, data, output, fin);
+        return SendData(Opcode.Continuation, data, output, fin, compress: true);
     }
 
     /// <summary>Sends a ping (RFC 6455 §5.5.2).</summary>
@@ -160,13 +198,40 @@ public sealed partial class ProtocolConnection
         return written;
     }
 
-    private long SendData(Opcode opcode, ReadOnlySpan<byte> data, IBufferWriter<byte> output, bool fin)
+    private long SendData(Opcode opcode, ReadOnlySpan<byte> data, IBufferWriter<byte> output, bool fin, bool compress)
     {
         EnsureCanSendData(opcode);
         long written = WritePendingOutput(output);
-        written += FrameWriter.WriteFrame(output, opcode, fin, data, NextMaskKey());
+        if (opcode != Opcode.Continuation)
+        {
+            // RFC 7692 §6.1: the first frame decides for the whole message. A fragmented message is
+            // compressed whatever the size of its first fragment.
+            _sendingCompressed = _deflate is not null && compress && (!fin || data.Length >= _deflate.Threshold);
+        }
+
+        written += _sendingCompressed
+            ? WriteCompressedFrame(opcode, data, output, fin)
+            : FrameWriter.WriteFrame(output, opcode, fin, data, NextMaskKey());
         _sendingFragmented = !fin;
         return written;
+    }
+
+    /// <summary>
+    /// Compresses one frame's payload (pooled buffer) and writes it with RSV1 on the message's first
+    /// frame only (RFC 7692 §6.1: never on continuation or control frames).
+    /// </summary>
+    private long WriteCompressedFrame(Opcode opcode, ReadOnlySpan<byte> data, IBufferWriter<byte> output, bool fin)
+    {
+        int length = _deflate!.Compress(data, fin, out byte[] compressed);
+        try
+        {
+            byte rsv = opcode == Opcode.Continuation ? (byte)0 : (byte)4;
+            return FrameWriter.WriteFrame(output, opcode, fin, compressed.AsSpan(0, length), NextMaskKey(), rsv);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(compressed);
+        }
     }
 
     private long SendControl(Opcode opcode, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)

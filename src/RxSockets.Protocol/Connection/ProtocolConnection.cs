@@ -37,6 +37,9 @@ public sealed partial class ProtocolConnection : IDisposable
     /// <summary>At most a handful of events between two <see cref="ReceiveData"/> calls (a message, a close, a failure).</summary>
     private readonly ProtocolEvent[] _events = new ProtocolEvent[4];
 
+    /// <summary>The permessage-deflate codec when <see cref="Compression"/> was negotiated; its zlib streams are created on first use.</summary>
+    private readonly DeflateCodec? _deflate;
+
     /// <summary>Index of the next event to read in <see cref="_events"/>.</summary>
     private int _eventHead;
 
@@ -47,13 +50,22 @@ public sealed partial class ProtocolConnection : IDisposable
     /// <param name="side">Whether this endpoint is the client (masks) or the server.</param>
     /// <param name="limits">Limits on incoming data; <see langword="null"/> for <see cref="ProtocolLimits.Default"/>.</param>
     /// <param name="maskKeys">Mask key source for the client side; <see langword="null"/> for <see cref="RandomMaskKeyProvider.Shared"/>.</param>
-    public ProtocolConnection(ConnectionSide side, ProtocolLimits? limits = null, IMaskKeyProvider? maskKeys = null)
+    /// <param name="compression">
+    /// permessage-deflate as negotiated in the opening handshake, or <see langword="null"/> when it
+    /// was not (RSV1 then stays a protocol error, RFC 6455 §5.2).
+    /// </param>
+    public ProtocolConnection(ConnectionSide side, ProtocolLimits? limits = null, IMaskKeyProvider? maskKeys = null, PerMessageDeflate? compression = null)
     {
         Side = side;
         _limits = limits ?? ProtocolLimits.Default;
         _maskKeys = maskKeys ?? RandomMaskKeyProvider.Shared;
+        Compression = compression;
+        _deflate = compression is null ? null : new DeflateCodec(compression, side);
         State = ConnectionState.Open;
     }
+
+    /// <summary>The negotiated permessage-deflate, or <see langword="null"/> when messages are never compressed.</summary>
+    public PerMessageDeflate? Compression { get; }
 
     /// <summary>Whether this engine is the client or the server.</summary>
     public ConnectionSide Side { get; }
@@ -129,7 +141,7 @@ public sealed partial class ProtocolConnection : IDisposable
     /// <returns>The close code; <see cref="CloseCode.AbnormalClosure"/> when no close frame is sent.</returns>
     public static CloseCode CloseCodeFor(ProtocolError error) => error switch
     {
-        ProtocolError.InvalidUtf8 => CloseCode.InvalidPayloadData,
+        ProtocolError.InvalidUtf8 or ProtocolError.InvalidCompressedData => CloseCode.InvalidPayloadData,
         ProtocolError.MessageTooBig or ProtocolError.FrameTooBig or ProtocolError.TooManyFragments => CloseCode.MessageTooBig,
         ProtocolError.UnexpectedEndOfStream => CloseCode.AbnormalClosure,
         ProtocolError.InternalError or ProtocolError.None => CloseCode.InternalError,
@@ -159,6 +171,7 @@ public sealed partial class ProtocolConnection : IDisposable
         ProtocolError.MessageTooBig => "message too big",
         ProtocolError.FrameTooBig => "frame too big",
         ProtocolError.TooManyFragments => "too many fragments",
+        ProtocolError.InvalidCompressedData => "invalid compressed data",
         _ => string.Empty,
     };
 
@@ -166,6 +179,8 @@ public sealed partial class ProtocolConnection : IDisposable
     public void Dispose()
     {
         ReturnMessageBuffer();
+        ReturnInflateInput();
+        _deflate?.Dispose();
         _parseState = ParseState.Discard;
         State = ConnectionState.Closed;
     }

@@ -63,4 +63,7 @@ public enum ProtocolError
 
     /// <summary>An unexpected condition inside the endpoint. Close 1011, without leaking details to the peer.</summary>
     InternalError = 17,
+
+    /// <summary>A compressed message (permessage-deflate, RFC 7692) was not valid deflate data. Close 1007.</summary>
+    InvalidCompressedData = 18,
 }

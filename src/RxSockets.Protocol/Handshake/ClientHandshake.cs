@@ -152,6 +152,14 @@ public sealed class ClientHandshake
     }
 
     /// <summary>
+    /// permessage-deflate settings (RFC 7692) to offer, or <see langword="null"/> (the default) to
+    /// offer nothing. The offer (<see cref="PerMessageDeflate.CreateOffer"/>) goes before
+    /// <see cref="Extensions"/>, and is only made when <see cref="PerMessageDeflate.IsSupported"/>.
+    /// <see cref="ValidateResponse"/> fails when the server's answer cannot be honoured.
+    /// </summary>
+    public PerMessageDeflateOptions? Compression { get; init; }
+
+    /// <summary>
     /// Headers added after the handshake's own (for example <c>Authorization</c> or <c>Cookie</c>);
     /// copied when set. They may not override what the handshake writes: <c>Host</c>, <c>Upgrade</c>,
     /// <c>Connection</c>, <c>Sec-WebSocket-*</c>, <c>Origin</c> and <c>User-Agent</c> (use their
@@ -209,9 +217,10 @@ public sealed class ClientHandshake
             headers.AddUnchecked("Sec-WebSocket-Protocol", string.Join(", ", _subprotocols));
         }
 
-        if (_extensions.Count > 0)
+        IReadOnlyList<ExtensionOffer> offers = OfferedExtensions;
+        if (offers.Count > 0)
         {
-            headers.AddUnchecked("Sec-WebSocket-Extensions", ExtensionOffer.FormatList(_extensions));
+            headers.AddUnchecked("Sec-WebSocket-Extensions", ExtensionOffer.FormatList(offers));
         }
 
         if (_userAgent is not null)
@@ -297,6 +306,20 @@ public sealed class ClientHandshake
             }
         }
 
+        // RFC 7692 §7.1: parameters the client did not offer or cannot honour fail the connection.
+        PerMessageDeflate? compression = null;
+        if (OffersCompression)
+        {
+            foreach (ExtensionOffer extension in extensions)
+            {
+                if (PerMessageDeflate.IsDeflate(extension)
+                    && !PerMessageDeflate.TryAcceptResponse(extension, Compression!, out compression, out string? error))
+                {
+                    return ClientHandshakeResult.Failed(response, $"The server's permessage-deflate answer cannot be honoured: {error}");
+                }
+            }
+        }
+
         // RFC 6455 §4.1: a subprotocol "not present in the client's handshake ... MUST Fail the WebSocket Connection".
         IReadOnlyList<string> subprotocols = headers.GetTokens("Sec-WebSocket-Protocol");
         string? subprotocol = null;
@@ -310,7 +333,7 @@ public sealed class ClientHandshake
             subprotocol = subprotocols[0];
         }
 
-        return ClientHandshakeResult.Succeeded(response, subprotocol, extensions);
+        return ClientHandshakeResult.Succeeded(response, subprotocol, extensions, compression);
     }
 
     /// <summary>The Host header value: the host, bracketed if IPv6, plus the port unless it is the scheme's default.</summary>
@@ -331,9 +354,16 @@ public sealed class ClientHandshake
         return value;
     }
 
+    /// <summary>Whether the request carries a permessage-deflate offer built from <see cref="Compression"/>.</summary>
+    private bool OffersCompression => Compression is not null && PerMessageDeflate.IsSupported;
+
+    /// <summary>The extensions the request offers: permessage-deflate first when <see cref="OffersCompression"/>, then <see cref="Extensions"/>.</summary>
+    private IReadOnlyList<ExtensionOffer> OfferedExtensions =>
+        OffersCompression ? [PerMessageDeflate.CreateOffer(Compression!), .. _extensions] : _extensions;
+
     private bool WasOffered(string extensionName)
     {
-        foreach (ExtensionOffer offer in _extensions)
+        foreach (ExtensionOffer offer in OfferedExtensions)
         {
             if (string.Equals(offer.Name, extensionName, StringComparison.OrdinalIgnoreCase))
             {

@@ -17,8 +17,9 @@ public sealed class ClientHandshakeResult
     /// <summary>The most body bytes a failure keeps for diagnostics: 1 KiB.</summary>
     public const int MaxBodyLength = 1024;
 
-    private ClientHandshakeResult(HandshakeResponse response, string? subprotocol, IReadOnlyList<ExtensionOffer> extensions, string? failureReason, ReadOnlyMemory<byte> body)
+    private ClientHandshakeResult(HandshakeResponse response, string? subprotocol, IReadOnlyList<ExtensionOffer> extensions, string? failureReason, ReadOnlyMemory<byte> body, PerMessageDeflate? compression = null)
     {
+        Compression = compression;
         Response = response;
         Subprotocol = subprotocol;
         Extensions = extensions;
@@ -47,6 +48,12 @@ public sealed class ClientHandshakeResult
     /// <summary>The extensions the server accepted, with its parameters; empty when none or on failure.</summary>
     public IReadOnlyList<ExtensionOffer> Extensions { get; }
 
+    /// <summary>
+    /// permessage-deflate as the server accepted it (pass it to <see cref="ProtocolConnection"/>),
+    /// or <see langword="null"/> when it was not negotiated or <see cref="ClientHandshake.Compression"/> is not set.
+    /// </summary>
+    public PerMessageDeflate? Compression { get; }
+
     /// <summary>Why the handshake failed; <see langword="null"/> on success.</summary>
     public string? FailureReason { get; }
 
@@ -54,8 +61,8 @@ public sealed class ClientHandshakeResult
     public ReadOnlyMemory<byte> Body { get; }
 
     /// <summary>Creates a success.</summary>
-    internal static ClientHandshakeResult Succeeded(HandshakeResponse response, string? subprotocol, IReadOnlyList<ExtensionOffer> extensions) =>
-        new(response, subprotocol, extensions, failureReason: null, ReadOnlyMemory<byte>.Empty);
+    internal static ClientHandshakeResult Succeeded(HandshakeResponse response, string? subprotocol, IReadOnlyList<ExtensionOffer> extensions, PerMessageDeflate? compression = null) =>
+        new(response, subprotocol, extensions, failureReason: null, ReadOnlyMemory<byte>.Empty, compression);
 
     /// <summary>Creates a failure.</summary>
     internal static ClientHandshakeResult Failed(HandshakeResponse response, string reason, ReadOnlyMemory<byte> body = default) =>

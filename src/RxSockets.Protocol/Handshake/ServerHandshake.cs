@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace RxSockets.Protocol;
 
@@ -95,6 +96,16 @@ public sealed class ServerHandshake
     /// not offer is a bug: <see cref="Negotiate(HandshakeRequest)"/> then throws <see cref="InvalidOperationException"/>.
     /// </summary>
     public Func<HandshakeRequest, IReadOnlyList<ExtensionOffer>, IReadOnlyList<ExtensionOffer>>? ExtensionSelector { get; init; }
+
+    /// <summary>
+    /// permessage-deflate settings (RFC 7692), or <see langword="null"/> (the default) to decline
+    /// it. When set (and <see cref="PerMessageDeflate.IsSupported"/>), the first
+    /// <c>permessage-deflate</c> offer the server can honour is accepted (see
+    /// <see cref="PerMessageDeflate.TryAccept"/>), listed first in the response, and returned in
+    /// <see cref="ServerHandshakeResult.Compression"/>; <see cref="ExtensionSelector"/> then only
+    /// sees the offers of other extensions.
+    /// </summary>
+    public PerMessageDeflateOptions? Compression { get; init; }
 
     /// <summary>The value of the <c>Server</c> header on every response, or <see langword="null"/> to send none (the default).</summary>
     /// <exception cref="ArgumentException">The value holds CR, LF or another control character.</exception>
@@ -237,7 +248,24 @@ public sealed class ServerHandshake
         }
 
         string? subprotocol = SelectSubprotocol(request, offeredSubprotocols);
+        PerMessageDeflate? compression = null;
+        ExtensionOffer? compressionResponse = null;
+        if (Compression is not null)
+        {
+            if (PerMessageDeflate.IsSupported)
+            {
+                PerMessageDeflate.TryAccept(offeredExtensions, Compression, out compression, out compressionResponse);
+            }
+
+            offeredExtensions = offeredExtensions.Where(offer => !PerMessageDeflate.IsDeflate(offer)).ToList();
+        }
+
         IReadOnlyList<ExtensionOffer> extensions = SelectExtensions(request, offeredExtensions);
+        if (compressionResponse is not null)
+        {
+            extensions = [compressionResponse, .. extensions];
+        }
+
         HandshakeResponse response = HandshakeResponse.CreateAccept(keys[0], subprotocol, extensions);
         if (_serverHeader is not null)
         {
@@ -249,7 +277,7 @@ public sealed class ServerHandshake
             response.Headers.AddRange(_extraHeaders);
         }
 
-        return ServerHandshakeResult.Accepted(response, subprotocol, extensions);
+        return ServerHandshakeResult.Accepted(response, subprotocol, extensions, compression);
     }
 
     /// <summary>

@@ -14,8 +14,9 @@ namespace RxSockets.Protocol;
 /// </remarks>
 public sealed class ServerHandshakeResult
 {
-    private ServerHandshakeResult(HandshakeResponse response, string? subprotocol, IReadOnlyList<ExtensionOffer> extensions, string? rejectionReason)
+    private ServerHandshakeResult(HandshakeResponse response, string? subprotocol, IReadOnlyList<ExtensionOffer> extensions, string? rejectionReason, PerMessageDeflate? compression = null)
     {
+        Compression = compression;
         Debug.Assert((response.StatusCode == 101) == (rejectionReason is null), $"{nameof(rejectionReason)} is set exactly for rejections.");
         Response = response;
         Subprotocol = subprotocol;
@@ -38,12 +39,18 @@ public sealed class ServerHandshakeResult
     /// <summary>The accepted extensions with their response parameters; empty when none or on rejection.</summary>
     public IReadOnlyList<ExtensionOffer> Extensions { get; }
 
+    /// <summary>
+    /// permessage-deflate as accepted (pass it to <see cref="ProtocolConnection"/>), or
+    /// <see langword="null"/> when it was not negotiated or <see cref="ServerHandshake.Compression"/> is not set.
+    /// </summary>
+    public PerMessageDeflate? Compression { get; }
+
     /// <summary>Why the handshake was rejected (the same text as the response body); <see langword="null"/> when accepted.</summary>
     public string? RejectionReason { get; }
 
     /// <summary>Creates an accepted result.</summary>
-    internal static ServerHandshakeResult Accepted(HandshakeResponse response, string? subprotocol, IReadOnlyList<ExtensionOffer> extensions) =>
-        new(response, subprotocol, extensions, rejectionReason: null);
+    internal static ServerHandshakeResult Accepted(HandshakeResponse response, string? subprotocol, IReadOnlyList<ExtensionOffer> extensions, PerMessageDeflate? compression = null) =>
+        new(response, subprotocol, extensions, rejectionReason: null, compression);
 
     /// <summary>Creates a rejected result.</summary>
     internal static ServerHandshakeResult Rejected(HandshakeResponse response, string reason) =>

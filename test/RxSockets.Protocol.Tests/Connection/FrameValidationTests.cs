@@ -206,7 +206,7 @@ public sealed class FrameValidationTests
         {
             CloseCode expected = error switch
             {
-                ProtocolError.InvalidUtf8 => CloseCode.InvalidPayloadData,
+                ProtocolError.InvalidUtf8 or ProtocolError.InvalidCompressedData => CloseCode.InvalidPayloadData,
                 ProtocolError.MessageTooBig or ProtocolError.FrameTooBig or ProtocolError.TooManyFragments => CloseCode.MessageTooBig,
                 ProtocolError.UnexpectedEndOfStream => CloseCode.AbnormalClosure,
                 ProtocolError.InternalError or ProtocolError.None => CloseCode.InternalError,

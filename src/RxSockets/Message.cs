@@ -17,15 +17,22 @@ public readonly struct Message : IEquatable<Message>
     private readonly string? _text;
     private readonly ReadOnlyMemory<byte> _data;
 
-    private Message(MessageType type, string? text, ReadOnlyMemory<byte> data)
+    private Message(MessageType type, string? text, ReadOnlyMemory<byte> data, bool disableCompression = false)
     {
         Type = type;
         _text = text;
         _data = data;
+        DisableCompression = disableCompression;
     }
 
     /// <summary>Whether the message is text or binary.</summary>
     public MessageType Type { get; }
+
+    /// <summary>
+    /// Whether this message is sent uncompressed even when permessage-deflate was negotiated; set
+    /// with <see cref="WithoutCompression"/>. Ignored by equality. Received messages say false.
+    /// </summary>
+    public bool DisableCompression { get; }
 
     /// <summary>Whether this is a text message.</summary>
     public bool IsText => Type == MessageType.Text;
@@ -50,6 +57,14 @@ public readonly struct Message : IEquatable<Message>
     /// <param name="data">The payload.</param>
     /// <returns>The message.</returns>
     public static Message FromBinary(ReadOnlyMemory<byte> data) => new(MessageType.Binary, null, data);
+
+    /// <summary>
+    /// A copy of this message that is sent uncompressed even when permessage-deflate was negotiated:
+    /// for secrets that share a connection with attacker-controlled data (CRIME/BREACH), or data
+    /// that is already compressed.
+    /// </summary>
+    /// <returns>The copy.</returns>
+    public Message WithoutCompression() => new(Type, _text, _data, disableCompression: true);
 
     /// <summary>Converts a string to a text message.</summary>
     /// <param name="text">The text.</param>

@@ -57,6 +57,18 @@ public class WebSocketOptions
     /// <summary>Where logs go; <see langword="null"/> for none.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>
+    /// permessage-deflate (RFC 7692): <see langword="null"/> (the default) neither offers nor
+    /// accepts it; set it to offer it (client) or accept offers (server). Off by default, as in
+    /// Kestrel and .NET's <c>ClientWebSocket</c>: compression costs CPU and up to ~300 KiB per
+    /// connection with the RFC's 15-bit windows (about 60 KiB with 12-bit windows and memory level
+    /// 5; nearly nothing between messages without context takeover), and compressing secrets next
+    /// to attacker-controlled data leaks them (CRIME/BREACH) unless those messages use
+    /// <see cref="Message.WithoutCompression"/>. <see cref="ProtocolLimits.MaxMessageSize"/>
+    /// applies to the inflated size, enforced while inflating.
+    /// </summary>
+    public PerMessageDeflateOptions? Compression { get; set; }
+
     /// <summary>Mask keys for client frames; <see langword="null"/> for cryptographically random keys.</summary>
     public IMaskKeyProvider? MaskKeyProvider { get; set; }
 
@@ -90,6 +102,7 @@ public class WebSocketOptions
         TimeProvider = other.TimeProvider;
         LoggerFactory = other.LoggerFactory;
         MaskKeyProvider = other.MaskKeyProvider;
+        Compression = other.Compression;
         InlineExecution = other.InlineExecution;
     }
 

@@ -60,6 +60,7 @@ public static class WebSocketClient
             UserAgent = options.UserAgent,
             Subprotocols = options.Subprotocols,
             ExtraHeaders = extra,
+            Compression = options.Compression,
         };
 
         using var timeout = new CancellationTokenSource(options.OpenTimeout, options.TimeProvider);
@@ -78,7 +79,7 @@ public static class WebSocketClient
                     : new HandshakeException($"Invalid handshake response from {uri}: {result.FailureReason}");
             }
 
-            var connection = new WebSocketConnection(transport, ConnectionSide.Client, options, handshake.CreateRequest(), result.Subprotocol);
+            var connection = new WebSocketConnection(transport, ConnectionSide.Client, options, handshake.CreateRequest(), result.Subprotocol, result.Compression);
             connection.Start();
             transport = null; // owned by the connection now
             return connection;

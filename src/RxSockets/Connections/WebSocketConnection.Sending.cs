@@ -295,8 +295,8 @@ public sealed partial class WebSocketConnection
             {
                 case OutgoingKind.Message when _engine.State == ConnectionState.Open:
                     return item.Message.IsText
-                        ? _engine.SendText(item.Message.TextData.AsSpan(), output)
-                        : _engine.SendBinary(item.Message.BinaryData.Span, output);
+                        ? _engine.SendText(item.Message.TextData.AsSpan(), output, compress: !item.Message.DisableCompression)
+                        : _engine.SendBinary(item.Message.BinaryData.Span, output, compress: !item.Message.DisableCompression);
 
                 case OutgoingKind.Ping when _engine.State == ConnectionState.Open:
                     return _engine.SendPing(item.Message.BinaryData.Span, output);

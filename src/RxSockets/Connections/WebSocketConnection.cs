@@ -75,11 +75,11 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     private Task _writeLoop = Task.CompletedTask;
     private Task _keepAliveLoop = Task.CompletedTask;
 
-    internal WebSocketConnection(ITransport transport, ConnectionSide side, WebSocketOptions options, HandshakeRequest? request, string? subprotocol)
+    internal WebSocketConnection(ITransport transport, ConnectionSide side, WebSocketOptions options, HandshakeRequest? request, string? subprotocol, PerMessageDeflate? compression = null)
     {
         _transport = transport;
         _options = options;
-        _engine = new ProtocolConnection(side, options.Limits, options.MaskKeyProvider);
+        _engine = new ProtocolConnection(side, options.Limits, options.MaskKeyProvider, compression);
         Id = $"{(side == ConnectionSide.Server ? "s" : "c")}{Interlocked.Increment(ref s_nextId)}";
         Request = request;
         Subprotocol = subprotocol;
@@ -116,6 +116,9 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
 
     /// <summary>The negotiated subprotocol, or <see langword="null"/>.</summary>
     public string? Subprotocol { get; }
+
+    /// <summary>permessage-deflate as negotiated (see <see cref="WebSocketOptions.Compression"/>), or <see langword="null"/> when messages are not compressed.</summary>
+    public PerMessageDeflate? Compression => _engine.Compression;
 
     /// <summary>The peer's address, when the transport has one.</summary>
     public EndPoint? RemoteEndPoint => _transport.RemoteEndPoint;
@@ -254,6 +257,11 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
         finally
         {
             _closeTimer?.Dispose();
+            lock (_engineLock)
+            {
+                _engine.Dispose(); // returns pooled buffers and frees zlib memory (permessage-deflate)
+            }
+
             FailPendingPings();
             _closed.TrySetResult();
             Log.Closed(_logger, Id, _closedException?.Message ?? "closed");

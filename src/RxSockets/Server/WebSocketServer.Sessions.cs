@@ -138,7 +138,7 @@ public sealed partial class WebSocketServer
 
             // Register before answering 101, so a client whose ConnectAsync returned is already in
             // Connections and reached by Broadcast. Messages sent to it now wait in its queue.
-            var connection = new WebSocketConnection(transport, ConnectionSide.Server, _options, request, result.Subprotocol);
+            var connection = new WebSocketConnection(transport, ConnectionSide.Server, _options, request, result.Subprotocol, result.Compression);
             _connections.TryAdd(connection, 0);
             _joined.OnNext(connection);
             try

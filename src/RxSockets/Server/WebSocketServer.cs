@@ -70,6 +70,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             SupportedSubprotocols = options.Subprotocols,
             SubprotocolSelector = options.SelectSubprotocol,
             ServerHeader = options.ServerHeader,
+            Compression = options.Compression,
             Origins = options.Origins,
         };
         _handshakeRate = options.MaxHandshakesPerSecond > 0 ? new TokenBucket(options.MaxHandshakesPerSecond, options.TimeProvider) : null;

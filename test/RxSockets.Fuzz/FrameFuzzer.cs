@@ -15,15 +15,22 @@ public static class FrameFuzzer
     private static readonly ProtocolLimits s_limits = new() { MaxMessageSize = 64 * 1024, MaxFrameSize = 32 * 1024, MaxFragments = 16 };
 
     /// <summary>Runs one input; returns how many messages were delivered and whether the engine failed the connection.</summary>
-    public static (int Messages, bool Failed) Run(int seed)
+    public static (int Messages, bool Failed) Run(int seed) => Run(seed, deflate: false);
+
+    /// <summary>
+    /// Runs one input with permessage-deflate negotiated on both ends when <paramref name="deflate"/>
+    /// is set: the inflater then sees mutated compressed data and compression bombs.
+    /// </summary>
+    public static (int Messages, bool Failed) Run(int seed, bool deflate)
     {
         var random = new Random(seed);
-        byte[] input = random.Next(4) == 0 ? RandomBytes(random) : Mutator.Mutate(ValidStream(random), random);
+        (PerMessageDeflate? client, PerMessageDeflate? server) = deflate ? Negotiate(random) : (null, null);
+        byte[] input = random.Next(4) == 0 ? RandomBytes(random) : Mutator.Mutate(ValidStream(random, client), random);
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         (int Messages, bool Failed) outcome;
         try
         {
-            outcome = Feed(input, random, seed);
+            outcome = Feed(input, random, seed, server);
         }
         catch (FuzzFailureException)
         {
@@ -44,10 +51,10 @@ public static class FrameFuzzer
         return outcome;
     }
 
-    private static (int Messages, bool Failed) Feed(byte[] input, Random random, int seed)
+    private static (int Messages, bool Failed) Feed(byte[] input, Random random, int seed, PerMessageDeflate? compression)
     {
         int messages = 0;
-        using var engine = new ProtocolConnection(ConnectionSide.Server, s_limits);
+        using var engine = new ProtocolConnection(ConnectionSide.Server, s_limits, compression: compression);
         var output = new ArrayBufferWriter<byte>();
         byte[] pending = [];
         bool failed = false;
@@ -132,14 +139,14 @@ public static class FrameFuzzer
     }
 
     /// <summary>A valid client stream: messages of random kinds and sizes, fragmented, with pings and maybe a close.</summary>
-    private static byte[] ValidStream(Random random)
+    private static byte[] ValidStream(Random random, PerMessageDeflate? compression)
     {
-        var client = new ProtocolConnection(ConnectionSide.Client);
+        using var client = new ProtocolConnection(ConnectionSide.Client, compression: compression);
         var output = new ArrayBufferWriter<byte>();
         int messages = random.Next(1, 6);
         for (int m = 0; m < messages; m++)
         {
-            int length = random.Next(3) switch { 0 => random.Next(126), 1 => random.Next(126, 1000), _ => random.Next(65530, 65560) % 70000 };
+            int length = random.Next(4) switch { 0 => random.Next(126), 1 => random.Next(126, 1000), 2 => random.Next(65530, 65560), _ => random.Next(60_000, 300_000) };
             byte[] payload = new byte[length];
             bool text = random.Next(2) == 0;
             if (text)
@@ -186,6 +193,27 @@ public static class FrameFuzzer
         }
 
         return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Agrees permessage-deflate with random parameters the way the handshake does: offer, accept, check the answer.</summary>
+    private static (PerMessageDeflate Client, PerMessageDeflate Server) Negotiate(Random random)
+    {
+        var options = new PerMessageDeflateOptions
+        {
+            Threshold = 0,
+            ServerContextTakeover = random.Next(2) == 0,
+            ClientContextTakeover = random.Next(2) == 0,
+            ServerMaxWindowBits = random.Next(9, 16),
+            ClientMaxWindowBits = random.Next(9, 16),
+        };
+        ExtensionOffer offer = PerMessageDeflate.CreateOffer(options);
+        if (!PerMessageDeflate.TryAccept([offer], options, out PerMessageDeflate? server, out ExtensionOffer? response)
+            || !PerMessageDeflate.TryAcceptResponse(response!, options, out PerMessageDeflate? client, out string? error))
+        {
+            throw new InvalidOperationException($"negotiation failed for {offer}");
+        }
+
+        return (client!, server!);
     }
 
     private static byte[] RandomBytes(Random random)

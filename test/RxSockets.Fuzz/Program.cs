@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace RxSockets.Fuzz;
 
 /// <summary>
-/// dotnet run -c Release --project test/RxSockets.Fuzz -- [frames|handshake|all] [iterations] [first-seed]
+/// dotnet run -c Release --project test/RxSockets.Fuzz -- [frames|deflate|handshake|all] [iterations] [first-seed]
 /// Prints progress and the seed of the first failure (replay it with the same seed).
 /// </summary>
 public static class Program
@@ -23,6 +23,11 @@ public static class Program
                 if (target is "frames" or "all")
                 {
                     FrameFuzzer.Run(seed);
+                }
+
+                if (target is "deflate" or "all")
+                {
+                    FrameFuzzer.Run(seed, deflate: true);
                 }
 
                 if (target is "handshake" or "all")

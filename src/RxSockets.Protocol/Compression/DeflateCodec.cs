@@ -102,9 +102,19 @@ internal sealed class DeflateCodec : IDisposable
         Debug.Assert(input.IsEmpty, "a flush consumes all input when there is output room");
         if (endOfMessage)
         {
-            // Empty when the previous frame's flush already ended the data and nothing came since.
-            if (written >= Trailer.Length && buffer.AsSpan(written - Trailer.Length, Trailer.Length).SequenceEqual(Trailer))
+            if (written == 0)
             {
+                // zlib had nothing to flush (no input since the last sync flush, which left the stream
+                // byte-aligned) and emits no new empty block. The message must still end in one, or
+                // the 00 00 ff ff the receiver appends would be read as the start of a stored block
+                // and swallow the next message: send the empty stored block's header byte, whose
+                // length fields are exactly the four bytes removed (§7.2.1, §7.2.3.6).
+                buffer[0] = 0x00;
+                written = 1;
+            }
+            else
+            {
+                Debug.Assert(buffer.AsSpan(written - Trailer.Length, Trailer.Length).SequenceEqual(Trailer), "a sync flush ends with 00 00 ff ff");
                 written -= Trailer.Length;
             }
 

@@ -51,6 +51,9 @@ public sealed partial class ProtocolConnection
     /// <summary>Whether the message being reassembled is compressed (RSV1 on its first frame, RFC 7692 §6); its payload is inflated into <see cref="_messageBuffer"/>.</summary>
     private bool _messageCompressed;
 
+    /// <summary>Whether any compressed payload byte arrived for the message being reassembled.</summary>
+    private bool _messageHasCompressedBytes;
+
     /// <summary>Pooled scratch where masked compressed bytes are unmasked before inflating (never the pipe's memory); rented on first use.</summary>
     private byte[]? _inflateInput;
 
@@ -264,6 +267,7 @@ public sealed partial class ProtocolConnection
         {
             _messageOpcode = header.Opcode;
             _messageCompressed = compressed;
+            _messageHasCompressedBytes = false;
             _messageLength = 0;
             _utf8.Reset();
         }
@@ -288,6 +292,7 @@ public sealed partial class ProtocolConnection
         if (_messageCompressed && !_frame.IsControl)
         {
             _frameRemaining -= source.Length;
+            _messageHasCompressedBytes |= !source.IsEmpty;
             return InflatePayload(source);
         }
 
@@ -373,7 +378,10 @@ public sealed partial class ProtocolConnection
                 if (_frame.Fin)
                 {
                     // RFC 7692 §7.2.2: append 00 00 ff ff to the payload of a compressed message and inflate it.
-                    if (_messageCompressed && !Inflate(DeflateCodec.Trailer))
+                    // A compressed message with no payload at all (some zlib-based senders produce it for
+                    // an empty message) is empty: inflating the trailer alone would open a stored block
+                    // that swallows the next message, so it is skipped.
+                    if (_messageCompressed && _messageHasCompressedBytes && !Inflate(DeflateCodec.Trailer))
                     {
                         return;
                     }

@@ -122,6 +122,38 @@ public sealed class CompressionTests
     }
 
     [Test]
+    [Description("RFC 7692 §7.2.3.6")]
+    public void SendBinary_EmptyMessagesAndEmptyLastFragment_EachEndWithAnEmptyBlock()
+    {
+        // Regression (found against Node ws and python websockets): with context takeover, a second
+        // empty message made zlib flush nothing, the payload was empty, and the receiver's appended
+        // 00 00 ff ff then started a stored block that swallowed the next message.
+        using ProtocolConnection server = Server();
+        var output = new ArrayBufferWriter<byte>();
+
+        server.SendBinary([], output);
+        server.SendBinary([], output);
+        server.SendBinary("Hello"u8, output, fin: false);
+        server.SendContinuation([], output, fin: true);
+        server.SendText("Hello"u8, output);
+
+        Assert.That(Hex.Of(output.WrittenSpan), Does.StartWith("c20100" + "c20100"), "an empty message is one 00 byte (§7.2.3.6)");
+        EngineDriver client = Client();
+        client.Feed(output.WrittenSpan.ToArray());
+        Assert.That(client.Events.Select(e => e.Text), Is.EqualTo(new[] { "", "", "Hello", "Hello" }));
+    }
+
+    [Test]
+    public void ReceiveData_CompressedMessageWithNoPayload_IsEmptyAndKeepsTheStreamAligned()
+    {
+        EngineDriver client = Client();
+
+        client.Feed("c107 f248cdc9c90700").Feed("c100").Feed("c105 f200110000"); // Hello, an empty RSV1 frame, Hello (back-reference)
+
+        Assert.That(client.Events.Select(e => e.Text), Is.EqualTo(new[] { "Hello", "", "Hello" }));
+    }
+
+    [Test]
     public void SendBinary_Fragmented_Rsv1OnTheFirstFrameOnly()
     {
         using ProtocolConnection server = Server();

@@ -16,7 +16,7 @@ public sealed partial class WebSocketServer
     private async Task RunSessionAsync(Socket socket)
     {
         int active = Interlocked.Increment(ref _active);
-        StreamTransport? transport = null;
+        ITransport? transport = null;
         WebSocketConnection? connection = null;
         try
         {
@@ -27,7 +27,7 @@ public sealed partial class WebSocketServer
                 return;
             }
 
-            transport = _options.Tls is null ? StreamTransport.FromSocket(socket) : await AcceptTlsAsync(socket).ConfigureAwait(false);
+            transport = _options.Tls is null ? new SocketTransport(socket) : await AcceptTlsAsync(socket).ConfigureAwait(false);
             if (transport is null)
             {
                 return;
@@ -78,7 +78,7 @@ public sealed partial class WebSocketServer
     }
 
     /// <summary>Runs the TLS handshake within the open timeout; returns null (and drops the socket) if it fails.</summary>
-    private async Task<StreamTransport?> AcceptTlsAsync(Socket socket)
+    private async Task<ITransport?> AcceptTlsAsync(Socket socket)
     {
         socket.NoDelay = true;
         string? remote = socket.RemoteEndPoint?.ToString();
@@ -99,7 +99,7 @@ public sealed partial class WebSocketServer
     }
 
     /// <summary>Reads and answers the opening handshake within the open timeout; returns the started connection, or null if it was answered with plain HTTP.</summary>
-    private async Task<WebSocketConnection?> HandshakeAsync(StreamTransport transport)
+    private async Task<WebSocketConnection?> HandshakeAsync(ITransport transport)
     {
         using var timeout = new CancellationTokenSource(_options.OpenTimeout, _options.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token);
@@ -112,6 +112,10 @@ public sealed partial class WebSocketServer
             {
                 return null; // the client went away before sending a whole request
             }
+
+            // Off the socket's receive loop, which ran the read inline (SocketTransport): what follows
+            // runs user code (ProcessRequest, Joined observers, the handler) that may block.
+            await Task.Yield();
 
             if (_shutdown.IsCancellationRequested)
             {
@@ -174,7 +178,7 @@ public sealed partial class WebSocketServer
     }
 
     /// <summary>Reads one HTTP request head; answers malformed or oversized ones (400, 414, 431, 505) and returns null.</summary>
-    private async Task<HandshakeRequest?> ReadRequestAsync(StreamTransport transport, CancellationToken cancellationToken)
+    private async Task<HandshakeRequest?> ReadRequestAsync(ITransport transport, CancellationToken cancellationToken)
     {
         var parser = new HttpMessageParser(_options.Limits);
         PipeReader input = transport.Input;
@@ -203,7 +207,7 @@ public sealed partial class WebSocketServer
     }
 
     /// <summary>Writes a plain HTTP response (it carries <c>Connection: close</c>) and closes the transport.</summary>
-    private async Task RespondAsync(StreamTransport transport, HandshakeResponse response, string? remote)
+    private async Task RespondAsync(ITransport transport, HandshakeResponse response, string? remote)
     {
         Log.HandshakeRejected(_logger, remote, response.StatusCode, response.ReasonPhrase);
         try
@@ -233,7 +237,7 @@ public sealed partial class WebSocketServer
         }
     }
 
-    private static async Task DisposeQuietlyAsync(StreamTransport transport)
+    private static async Task DisposeQuietlyAsync(ITransport transport)
     {
         try
         {

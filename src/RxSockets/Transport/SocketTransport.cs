@@ -1,0 +1,293 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace RxSockets;
+
+/// <summary>
+/// A transport straight over a TCP <see cref="Socket"/>, in Kestrel's shape: a receive loop
+/// fills the input pipe and a send loop drains the output pipe (issue 7; replaces
+/// <c>PipeReader.Create(NetworkStream)</c> on the plain-TCP server path).
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>Idle connections hold no buffer: the receive loop waits for data with a zero-byte
+/// receive and rents a segment only once bytes are there.</item>
+/// <item>The connection's reader runs inline on the receive loop (no thread hop between the
+/// socket and the engine); it is the runtime's own read loop, which never runs user code.</item>
+/// <item>Flushing the output pipe hands bytes to the send loop, which runs on the thread pool:
+/// frames flushed while a send is in progress go out together in one gathered send, so many
+/// small messages cost one system call. The pipe is bounded (<see cref="PauseWriterThreshold"/>),
+/// so a peer that does not read makes <c>FlushAsync</c> wait: backpressure reaches the sender.</item>
+/// </list>
+/// Thread safety: one reader of <see cref="Input"/> and one writer of <see cref="Output"/> at a time
+/// (the connection serializes its writers); <see cref="Abort"/> may be called from anywhere.
+/// </remarks>
+internal sealed class SocketTransport : ITransport
+{
+    /// <summary>Bytes asked of the pool for each receive (and the pipes' segment size).</summary>
+    private const int SegmentSize = 16 * 1024;
+
+    /// <summary>Unsent bytes after which <c>FlushAsync</c> waits (Kestrel's default is 1 MiB; 64 KiB bounds memory per connection).</summary>
+    private const int PauseWriterThreshold = 64 * 1024;
+
+    /// <summary>Most segments gathered into one send.</summary>
+    private const int MaxGather = 64;
+
+    private readonly Socket _socket;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly Task _receiving;
+    private readonly Task _sending;
+
+    /// <summary>Completed once the send loop shut down the sending side after <see cref="CloseOutputAsync"/>.</summary>
+    private readonly TaskCompletionSource _outputShutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Set by <see cref="CloseOutputAsync"/>: once what is flushed is sent, the send loop shuts the socket's sending side.</summary>
+    private volatile bool _closeOutput;
+
+    private int _disposed;
+
+    public SocketTransport(Socket socket)
+    {
+        _socket = socket;
+        socket.NoDelay = true;
+        LocalEndPoint = socket.LocalEndPoint;
+        RemoteEndPoint = socket.RemoteEndPoint;
+        _input = new Pipe(new PipeOptions(
+            minimumSegmentSize: SegmentSize,
+            pauseWriterThreshold: PauseWriterThreshold,
+            resumeWriterThreshold: PauseWriterThreshold / 2,
+            readerScheduler: PipeScheduler.Inline,
+            writerScheduler: PipeScheduler.ThreadPool,
+            useSynchronizationContext: false));
+        _output = new Pipe(new PipeOptions(
+            minimumSegmentSize: SegmentSize,
+            pauseWriterThreshold: PauseWriterThreshold,
+            resumeWriterThreshold: PauseWriterThreshold / 2,
+            readerScheduler: PipeScheduler.ThreadPool,
+            writerScheduler: PipeScheduler.ThreadPool,
+            useSynchronizationContext: false));
+        _receiving = Task.Run(ReceiveLoopAsync);
+        _sending = Task.Run(SendLoopAsync);
+    }
+
+    public PipeReader Input => _input.Reader;
+
+    public PipeWriter Output => _output.Writer;
+
+    public EndPoint? LocalEndPoint { get; }
+
+    public EndPoint? RemoteEndPoint { get; }
+
+    public ValueTask CloseOutputAsync()
+    {
+        _closeOutput = true;
+        _output.Reader.CancelPendingRead(); // wakes the send loop if it waits for data
+        return new ValueTask(_outputShutdown.Task);
+    }
+
+    public void Abort()
+    {
+        try
+        {
+            _socket.Close(0); // linger 0: RST, so a dead peer cannot hold the port in FIN_WAIT
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _outputShutdown.TrySetResult();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _input.Reader.CompleteAsync().ConfigureAwait(false);
+        await _output.Writer.CompleteAsync().ConfigureAwait(false);
+
+        // What is flushed goes out unless the peer stopped reading. Then shut both directions down
+        // before closing, so the pending zero-byte receive returns: closing a socket with an
+        // operation still pending resets the connection (RST) instead of closing it (FIN).
+        await WithinAsync(_sending, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already reset or aborted.
+        }
+
+        await WithinAsync(_receiving, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        _socket.Dispose();
+        await Task.WhenAll(_receiving, _sending).ConfigureAwait(false);
+        _outputShutdown.TrySetResult();
+    }
+
+    /// <summary>Waits for <paramref name="task"/>, at most <paramref name="limit"/>; never throws.</summary>
+    private static async Task WithinAsync(Task task, TimeSpan limit)
+    {
+        if (!task.IsCompleted)
+        {
+            await Task.WhenAny(task, Task.Delay(limit)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        PipeWriter writer = _input.Writer;
+        Exception? error = null;
+        bool full = false;
+        try
+        {
+            while (true)
+            {
+                if (!full)
+                {
+                    // Wait for data without holding a buffer: an idle connection costs no segment.
+                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                }
+
+                Memory<byte> memory = writer.GetMemory(SegmentSize);
+                int read = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                full = read == memory.Length; // more is probably waiting: skip the zero-byte wait
+                writer.Advance(read);
+                FlushResult result = await writer.FlushAsync().ConfigureAwait(false);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            error = Volatile.Read(ref _disposed) != 0 ? null : ex;
+        }
+
+        await writer.CompleteAsync(error).ConfigureAwait(false);
+    }
+
+    private async Task SendLoopAsync()
+    {
+        PipeReader reader = _output.Reader;
+        var gather = new List<ArraySegment<byte>>(MaxGather);
+        Exception? error = null;
+        bool shutDown = false;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await reader.ReadAsync().ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                if (shutDown)
+                {
+                    reader.AdvanceTo(buffer.End); // written after the half-close: nobody can receive it
+                }
+                else
+                {
+                    if (!buffer.IsEmpty)
+                    {
+                        await SendAsync(buffer, gather).ConfigureAwait(false);
+                    }
+
+                    reader.AdvanceTo(buffer.End);
+                    if (_closeOutput)
+                    {
+                        // Everything flushed before CloseOutputAsync was in this buffer.
+                        shutDown = true;
+                        ShutdownSend();
+                        _outputShutdown.TrySetResult();
+                    }
+                }
+
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            error = ex;
+        }
+        finally
+        {
+            _outputShutdown.TrySetResult();
+        }
+
+        await reader.CompleteAsync(error).ConfigureAwait(false);
+    }
+
+    private async ValueTask SendAsync(ReadOnlySequence<byte> buffer, List<ArraySegment<byte>> gather)
+    {
+        if (buffer.IsSingleSegment)
+        {
+            ReadOnlyMemory<byte> memory = buffer.First;
+            while (!memory.IsEmpty)
+            {
+                int sent = await _socket.SendAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                memory = memory[sent..];
+            }
+
+            return;
+        }
+
+        // Gathered sends: one system call for many segments (Kestrel's SocketSender does the same).
+        while (!buffer.IsEmpty)
+        {
+            gather.Clear();
+            long batch = 0;
+            foreach (ReadOnlyMemory<byte> segment in buffer)
+            {
+                if (!MemoryMarshal.TryGetArray(segment, out ArraySegment<byte> array))
+                {
+                    throw new InvalidOperationException("The pipe's memory is not array-backed.");
+                }
+
+                gather.Add(array);
+                batch += array.Count;
+                if (gather.Count == MaxGather)
+                {
+                    break;
+                }
+            }
+
+            long sent = await _socket.SendAsync(gather, SocketFlags.None).ConfigureAwait(false);
+            if (sent < batch)
+            {
+                // A partial gathered send (rare): send the rest of this batch segment by segment.
+                await SendAsync(buffer.Slice(sent, batch - sent), gather).ConfigureAwait(false);
+            }
+
+            buffer = buffer.Slice(batch);
+        }
+    }
+
+    private void ShutdownSend()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed by the peer or by us: nothing left to shut down.
+        }
+    }
+}

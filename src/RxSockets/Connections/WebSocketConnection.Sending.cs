@@ -27,6 +27,19 @@ public sealed partial class WebSocketConnection
     private bool _outputClosed;
 
     /// <summary>
+    /// Held by whoever writes into the transport's output: the write loop for a batch, or
+    /// <c>SendAsync</c> writing its frame itself when nothing is queued (issue 7).
+    /// </summary>
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    /// <summary>
+    /// Messages and closes in <see cref="_outgoing"/> that the write loop has not taken yet
+    /// (<see cref="Interlocked"/>); <c>SendAsync</c> writes inline only while it is 0, so it never
+    /// overtakes a message or a close queued before it.
+    /// </summary>
+    private int _queuedItems;
+
+    /// <summary>
     /// Sends a message and completes once it has been written to the transport. Waits first while
     /// more than <see cref="WebSocketOptions.WriteHighWaterMark"/> bytes are queued. Completion
     /// means "handed to the transport", not "received by the peer": only the closing handshake or
@@ -40,12 +53,27 @@ public sealed partial class WebSocketConnection
     /// <returns>A task that completes when the message was written.</returns>
     /// <exception cref="ConnectionClosedException">The connection is closing or closed; the message was not sent.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async ValueTask SendAsync(Message message, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(Message message, CancellationToken cancellationToken = default)
     {
         // An already cancelled token must not queue anything: the caller sees OperationCanceledException
         // and has every reason to believe the message was not sent (runtime's ManagedWebSocket does the same).
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfNotOpen();
+
+        // Fast path (issue 7): nothing queued and nobody writing, so write the frame here and flush,
+        // without a queue item, a completion source or a hop to the write loop and back. Same
+        // contract: it completes once the frame is flushed to the transport.
+        if (Volatile.Read(ref _queuedBytes) < _options.WriteHighWaterMark && TryWriteInline(message, out ValueTask<FlushResult> flush))
+        {
+            return flush.IsCompletedSuccessfully ? EndInlineFlush() : AwaitInlineFlushAsync(flush, cancellationToken);
+        }
+
+        return SendQueuedAsync(message, cancellationToken);
+    }
+
+    /// <summary>The queued path of <see cref="SendAsync(Message, CancellationToken)"/>: waits for room, queues, waits for the write loop's flush.</summary>
+    private async ValueTask SendQueuedAsync(Message message, CancellationToken cancellationToken)
+    {
         long size = SizeOf(message);
         while (true)
         {
@@ -182,9 +210,14 @@ public sealed partial class WebSocketConnection
     /// <summary>Queues a close frame (if the connection is still open) and arms the close timeout.</summary>
     private void StartClose(CloseStatus status, TaskCompletionSource? completion)
     {
+        Interlocked.Increment(ref _queuedItems); // no inline send overtakes the close
         if (_outgoing.Writer.TryWrite(new OutgoingItem(OutgoingKind.Close, default, status, 0, completion)))
         {
             ArmCloseTimer();
+        }
+        else
+        {
+            Interlocked.Decrement(ref _queuedItems);
         }
     }
 
@@ -203,11 +236,117 @@ public sealed partial class WebSocketConnection
     private void Enqueue(OutgoingItem item)
     {
         Interlocked.Add(ref _queuedBytes, item.Size);
+        Interlocked.Increment(ref _queuedItems);
         if (!_outgoing.Writer.TryWrite(item))
         {
+            Interlocked.Decrement(ref _queuedItems);
             Interlocked.Add(ref _queuedBytes, -item.Size);
             item.Completion?.TrySetException(ClosedError());
         }
+    }
+
+    /// <summary>
+    /// Whether <c>SendAsync</c> may write inline: only over <see cref="SocketTransport"/>, whose
+    /// flush hands the bytes to its send loop through a bounded pipe, so a caller that sends in a
+    /// loop waits (and yields its thread) once the pipe is full. Over a stream, a flush is a
+    /// synchronous socket write that the kernel's buffer would let such a loop repeat for
+    /// megabytes without ever yielding, starving the thread pool. Never under
+    /// <see cref="WebSocketOptions.InlineExecution"/>, whose deterministic schedule the gate's
+    /// asynchronous wake-ups would break.
+    /// </summary>
+    private bool InlineSends => _transport is SocketTransport && !_options.InlineExecution;
+
+    /// <summary>
+    /// Writes <paramref name="message"/> into the transport and starts its flush, if inline sends
+    /// are allowed, nothing is queued and the write gate is free; returns false (nothing written) otherwise.
+    /// </summary>
+    private bool TryWriteInline(Message message, out ValueTask<FlushResult> flush)
+    {
+        flush = default;
+        if (!InlineSends || Volatile.Read(ref _queuedItems) != 0 || !_writeGate.Wait(0, CancellationToken.None))
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref _queuedItems) != 0)
+        {
+            _writeGate.Release(); // queued meanwhile: it goes first
+            return false;
+        }
+
+        PipeWriter output = _transport.Output;
+        try
+        {
+            lock (_engineLock)
+            {
+                if (_engine.State != ConnectionState.Open)
+                {
+                    throw DescribeClosureLocked();
+                }
+
+                WriteMessage(message, output);
+                if (_engine.HasPendingOutput)
+                {
+                    _engine.WritePendingOutput(output); // a pong the read loop queued meanwhile
+                }
+            }
+
+            flush = output.FlushAsync(_abort.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is not (ArgumentException or ConnectionClosedException))
+        {
+            _writeGate.Release();
+            throw TransportFailed(ex);
+        }
+        catch
+        {
+            _writeGate.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Ends an inline send whose flush completed synchronously.</summary>
+    private ValueTask EndInlineFlush()
+    {
+        _writeGate.Release();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Ends an inline send whose flush waits (the transport pushes back); the caller's token cancels only the wait.</summary>
+    private ValueTask AwaitInlineFlushAsync(ValueTask<FlushResult> flush, CancellationToken cancellationToken)
+    {
+        Task flushed = CompleteInlineFlushAsync(flush);
+        return new ValueTask(cancellationToken.CanBeCanceled ? flushed.WaitAsync(cancellationToken) : flushed);
+    }
+
+    private async Task CompleteInlineFlushAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            await flush.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw TransportFailed(ex);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>A write or flush into the transport failed: the connection fails as when the write loop's flush fails.</summary>
+    private ConnectionClosedException TransportFailed(Exception ex)
+    {
+        if (!(ex is OperationCanceledException && _abort.IsCancellationRequested))
+        {
+            _localError ??= ex;
+            Log.TransportError(_logger, Id, ex);
+        }
+
+        AbortTransport();
+        return ClosedError();
     }
 
     private void ThrowIfNotOpen()
@@ -233,33 +372,42 @@ public sealed partial class WebSocketConnection
         {
             while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
             {
-                long batchBytes = 0;
-                bool closeOutput;
-                lock (_engineLock)
+                await _writeGate.WaitAsync(_abort.Token).ConfigureAwait(false); // an inline SendAsync may be writing
+                try
                 {
-                    while (batchBytes < MaxBatchBytes && reader.TryRead(out OutgoingItem? item))
+                    long batchBytes = 0;
+                    bool closeOutput;
+                    lock (_engineLock)
                     {
-                        // Into the batch first: if writing throws (the transport went away under
-                        // us), the item must still be failed below rather than lost with its sender.
-                        batch.Add(item);
-                        batchBytes += WriteItem(item, output);
+                        while (batchBytes < MaxBatchBytes && reader.TryRead(out OutgoingItem? item))
+                        {
+                            // Into the batch first: if writing throws (the transport went away under
+                            // us), the item must still be failed below rather than lost with its sender.
+                            batch.Add(item);
+                            Taken(item);
+                            batchBytes += WriteItem(item, output);
+                        }
+
+                        if (_engine.HasPendingOutput)
+                        {
+                            _engine.WritePendingOutput(output);
+                        }
+
+                        closeOutput = _engine.ShouldCloseTransport && !_outputClosed;
                     }
 
-                    if (_engine.HasPendingOutput)
+                    await output.FlushAsync(_abort.Token).ConfigureAwait(false);
+                    CompleteBatch(batch, error: null);
+                    if (closeOutput)
                     {
-                        _engine.WritePendingOutput(output);
+                        // RFC 6455 §7.1.1: the server closes the TCP connection first, once the closing handshake is done.
+                        _outputClosed = true;
+                        await _transport.CloseOutputAsync().ConfigureAwait(false);
                     }
-
-                    closeOutput = _engine.ShouldCloseTransport && !_outputClosed;
                 }
-
-                await output.FlushAsync(_abort.Token).ConfigureAwait(false);
-                CompleteBatch(batch, error: null);
-                if (closeOutput)
+                finally
                 {
-                    // RFC 6455 §7.1.1: the server closes the TCP connection first, once the closing handshake is done.
-                    _outputClosed = true;
-                    await _transport.CloseOutputAsync().ConfigureAwait(false);
+                    _writeGate.Release();
                 }
             }
         }
@@ -281,6 +429,7 @@ public sealed partial class WebSocketConnection
         CompleteBatch(batch, ClosedError());
         while (reader.TryRead(out OutgoingItem? left))
         {
+            Taken(left);
             left.Completion?.TrySetException(ClosedError());
             Release(left.Size);
         }
@@ -294,9 +443,7 @@ public sealed partial class WebSocketConnection
             switch (item.Kind)
             {
                 case OutgoingKind.Message when _engine.State == ConnectionState.Open:
-                    return item.Message.IsText
-                        ? _engine.SendText(item.Message.TextData.AsSpan(), output, compress: !item.Message.DisableCompression)
-                        : _engine.SendBinary(item.Message.BinaryData.Span, output, compress: !item.Message.DisableCompression);
+                    return WriteMessage(item.Message, output);
 
                 case OutgoingKind.Ping when _engine.State == ConnectionState.Open:
                     return _engine.SendPing(item.Message.BinaryData.Span, output);
@@ -317,6 +464,21 @@ public sealed partial class WebSocketConnection
             // Text with a lone surrogate: this message fails, the connection goes on.
             item.Completion?.TrySetException(ex);
             return 0;
+        }
+    }
+
+    /// <summary>Writes a data message through the engine. Called under the engine lock, by the gate's holder.</summary>
+    private long WriteMessage(Message message, PipeWriter output) =>
+        message.IsText
+            ? _engine.SendText(message.TextData.AsSpan(), output, compress: !message.DisableCompression)
+            : _engine.SendBinary(message.BinaryData.Span, output, compress: !message.DisableCompression);
+
+    /// <summary>Counts an item taken off the queue by the write loop (see <see cref="_queuedItems"/>).</summary>
+    private void Taken(OutgoingItem item)
+    {
+        if (item.Kind is OutgoingKind.Message or OutgoingKind.Close)
+        {
+            Interlocked.Decrement(ref _queuedItems);
         }
     }
 

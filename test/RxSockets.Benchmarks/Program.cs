@@ -8,5 +8,14 @@ namespace RxSockets.Benchmarks;
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args is ["--deflate-memory"])
+        {
+            DeflateMemoryReport.Run(); // permessage-deflate memory per connection (docs/architecture.md)
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

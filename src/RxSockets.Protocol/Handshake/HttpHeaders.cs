@@ -199,4 +199,32 @@ public sealed class HttpHeaders : IReadOnlyCollection<KeyValuePair<string, strin
 
         return -1;
     }
+
+    /// <summary>
+    /// A copy of <paramref name="value"/> for a handshake's extra headers, refusing the names the
+    /// handshake writes itself (shared by <see cref="ServerHandshake"/> and <see cref="ClientHandshake"/>).
+    /// </summary>
+    /// <param name="value">The caller's headers, or <see langword="null"/>.</param>
+    /// <param name="reserved">The names that may not appear.</param>
+    /// <returns>The copy, or <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentException">A header has a reserved name.</exception>
+    internal static HttpHeaders? CopyExtra(HttpHeaders? value, string[] reserved)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        foreach (KeyValuePair<string, string> header in value)
+        {
+            if (Array.Exists(reserved, name => string.Equals(name, header.Key, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new ArgumentException($"The header \"{header.Key}\" is written by the handshake itself and cannot be an extra header.", nameof(value));
+            }
+        }
+
+        var copy = new HttpHeaders();
+        copy.AddRange(value);
+        return copy;
+    }
 }

@@ -133,26 +133,7 @@ public sealed class ServerHandshake
     public HttpHeaders? ExtraHeaders
     {
         get => _extraHeaders;
-        init
-        {
-            if (value is null)
-            {
-                _extraHeaders = null;
-                return;
-            }
-
-            foreach (KeyValuePair<string, string> header in value)
-            {
-                if (Array.Exists(s_reservedHeaders, reserved => string.Equals(reserved, header.Key, StringComparison.OrdinalIgnoreCase)))
-                {
-                    throw new ArgumentException($"The header \"{header.Key}\" is written by the handshake itself and cannot be an extra header.", nameof(value));
-                }
-            }
-
-            var copy = new HttpHeaders();
-            copy.AddRange(value);
-            _extraHeaders = copy;
-        }
+        init => _extraHeaders = HttpHeaders.CopyExtra(value, s_reservedHeaders);
     }
 
     /// <summary>

@@ -35,9 +35,13 @@ public sealed class FakeFuzzingServer : IAsyncDisposable
     /// <summary>Case number → whether the agent echoed what the case sent.</summary>
     public ConcurrentDictionary<int, bool> EchoedCorrectly { get; } = new();
 
+    /// <summary>Whether case 1 ran with permessage-deflate negotiated.</summary>
+    public bool? Case1Compressed { get; private set; }
+
     /// <summary>Starts the server on 127.0.0.1 and a free port.</summary>
+    /// <param name="compression">permessage-deflate settings to accept, or null to decline it.</param>
     /// <returns>The server.</returns>
-    public static async Task<FakeFuzzingServer> StartAsync()
+    public static async Task<FakeFuzzingServer> StartAsync(RxSockets.Protocol.PerMessageDeflateOptions? compression = null)
     {
         var fake = new FakeFuzzingServer();
         fake.Server = await WebSocketServer.StartAsync(fake.HandleAsync, new WebSocketServerOptions
@@ -45,6 +49,7 @@ public sealed class FakeFuzzingServer : IAsyncDisposable
             Host = "127.0.0.1",
             Port = 0,
             ProcessRequest = fake.ProcessRequestAsync,
+            Compression = compression,
         });
         return fake;
     }
@@ -68,6 +73,7 @@ public sealed class FakeFuzzingServer : IAsyncDisposable
                 await ws.SendAsync("3", cancellationToken);
                 break;
             case "/runCase" when Query(ws.Request!)["case"] == "1":
+                Case1Compressed = ws.Compression is not null;
                 await ws.SendAsync(Text, cancellationToken);
                 await ws.SendAsync(Binary, cancellationToken);
                 Message text = await ws.ReceiveAsync(cancellationToken);

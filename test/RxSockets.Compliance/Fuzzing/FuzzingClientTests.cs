@@ -40,6 +40,18 @@ public sealed class FuzzingClientTests
         }
     }
 
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task RunAsync_DeflateServer_IsNegotiatedUnlessNoDeflate(bool offer)
+    {
+        await using FakeFuzzingServer fake = await FakeFuzzingServer.StartAsync(new RxSockets.Protocol.PerMessageDeflateOptions { Threshold = 0 });
+
+        await Program.RunAsync(fake.Server.Uri, "rxsockets", new FuzzingClientSettings { OfferDeflate = offer }, TextWriter.Null).WaitAsync(s_wait);
+
+        Assert.That(fake.Case1Compressed, Is.EqualTo(offer));
+        Assert.That(fake.EchoedCorrectly[1], Is.True, "compressed echoes arrive unchanged");
+    }
+
     [Test]
     public async Task Main_WithNoDeflate_RunsAndExitsWithZero()
     {

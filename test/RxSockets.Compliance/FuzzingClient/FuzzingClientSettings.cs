@@ -7,8 +7,9 @@ namespace RxSockets.Compliance.FuzzingClient;
 public sealed class FuzzingClientSettings
 {
     /// <summary>
-    /// Whether to offer permessage-deflate (the default; <c>--no-deflate</c> turns it off). A no-op
-    /// until RxSockets supports the extension: nothing is offered either way today.
+    /// Whether to offer permessage-deflate with its RFC defaults (the default; <c>--no-deflate</c>
+    /// turns it off). Messages are compressed whatever their size (threshold 0), so the suites'
+    /// compression cases (Autobahn 12.x and 13.x) exercise the codec.
     /// </summary>
     public bool OfferDeflate { get; init; } = true;
 
@@ -26,5 +27,6 @@ public sealed class FuzzingClientSettings
         PingInterval = null,
         UserAgent = "RxSockets FuzzingClient",
         OpenTimeout = TimeSpan.FromSeconds(30),
+        Compression = OfferDeflate ? new PerMessageDeflateOptions { Threshold = 0 } : null,
     };
 }

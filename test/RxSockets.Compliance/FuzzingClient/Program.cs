@@ -4,8 +4,7 @@
 // N in 1..count connect to BASE/runCase?case=N&agent=NAME and echo every data message (same
 // type, unchanged) until the connection ends; then connect to BASE/updateReports?agent=NAME.
 // A failed handshake or a protocol error in one case just moves on to the next.
-// --no-deflate is accepted and does nothing until RxSockets supports permessage-deflate; then
-// the extension will be offered by default and --no-deflate will turn it off.
+// permessage-deflate is offered by default; --no-deflate turns it off.
 using System;
 using System.Globalization;
 using System.IO;

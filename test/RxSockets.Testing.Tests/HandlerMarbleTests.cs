@@ -142,4 +142,17 @@ public sealed class HandlerMarbleTests
 
         result.AssertServerSent("-x-x-|");
     }
+
+    [Test]
+    public void Compression_NegotiatedOnBothEnds_MessagesSurviveTheCodec()
+    {
+        var scheduler = new TestScheduler();
+        var options = new WebSocketOptions { Compression = new PerMessageDeflateOptions { Threshold = 0 } };
+        IReadOnlyDictionary<char, Message> values = new Dictionary<char, Message> { ['x'] = Message.FromText(new string('x', 10_000)), ['y'] = Message.FromText("y") };
+
+        HandlerTestResult result = WebSocketTest.Run(scheduler, ws => ws, client: "-x-y-x-|", values: values, options: options);
+
+        result.AssertServerSent("-x-y-x-|");
+        Assert.That(result.Pair.Server.Compression, Is.Not.Null);
+    }
 }

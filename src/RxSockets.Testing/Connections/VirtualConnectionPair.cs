@@ -12,7 +12,9 @@ namespace RxSockets.Testing;
 /// wall time.
 /// </summary>
 /// <remarks>
-/// Use <see cref="ClientToServer"/> and <see cref="ServerToClient"/> to inject faults.
+/// Use <see cref="ClientToServer"/> and <see cref="ServerToClient"/> to inject faults. When both
+/// ends' options set <see cref="WebSocketOptions.Compression"/>, permessage-deflate is agreed as a
+/// handshake would agree it.
 /// Not thread-safe: drive it from the test's thread.
 /// </remarks>
 public sealed class VirtualConnectionPair : IAsyncDisposable
@@ -54,13 +56,32 @@ public sealed class VirtualConnectionPair : IAsyncDisposable
         InMemoryTransport serverEnd = InMemoryTransport.CreateEnd(pipeBuffer, inline: true);
         var clientToServer = new VirtualLink(clientEnd.PeerInput, serverEnd.PeerOutput, scheduler);
         var serverToClient = new VirtualLink(serverEnd.PeerInput, clientEnd.PeerOutput, scheduler);
-        var client = new WebSocketConnection(clientEnd, ConnectionSide.Client, clientSettings, null, null);
-        var server = new WebSocketConnection(serverEnd, ConnectionSide.Server, serverSettings, null, null);
+        (PerMessageDeflate? clientDeflate, PerMessageDeflate? serverDeflate) = NegotiateCompression(clientSettings, serverSettings);
+        var client = new WebSocketConnection(clientEnd, ConnectionSide.Client, clientSettings, null, null, clientDeflate);
+        var server = new WebSocketConnection(serverEnd, ConnectionSide.Server, serverSettings, null, null, serverDeflate);
         clientToServer.Start();
         serverToClient.Start();
         server.Start();
         client.Start();
         return new VirtualConnectionPair(client, server, clientToServer.Faults, serverToClient.Faults);
+    }
+
+    /// <summary>permessage-deflate as a real handshake would agree it: the client offers, the server accepts, the client checks the answer.</summary>
+    private static (PerMessageDeflate? Client, PerMessageDeflate? Server) NegotiateCompression(WebSocketOptions client, WebSocketOptions server)
+    {
+        if (client.Compression is null || server.Compression is null || !PerMessageDeflate.IsSupported)
+        {
+            return (null, null);
+        }
+
+        ExtensionOffer offer = PerMessageDeflate.CreateOffer(client.Compression);
+        if (!PerMessageDeflate.TryAccept([offer], server.Compression, out PerMessageDeflate? serverSide, out ExtensionOffer? response)
+            || !PerMessageDeflate.TryAcceptResponse(response!, client.Compression, out PerMessageDeflate? clientSide, out _))
+        {
+            return (null, null);
+        }
+
+        return (clientSide, serverSide);
     }
 
     private static WebSocketOptions Prepare(WebSocketOptions? options, TestScheduler scheduler)

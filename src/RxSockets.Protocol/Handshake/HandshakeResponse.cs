@@ -76,6 +76,7 @@ public sealed class HandshakeResponse
     /// </exception>
     public static HandshakeResponse CreateAccept(string secWebSocketKey, string? subprotocol = null, IReadOnlyList<ExtensionOffer>? extensions = null)
     {
+        ArgumentNullException.ThrowIfNull(secWebSocketKey);
         string accept = WebSocketKey.ComputeAccept(secWebSocketKey);
         if (subprotocol is not null && !HttpSyntax.IsToken(subprotocol))
         {

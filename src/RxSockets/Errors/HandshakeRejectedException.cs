@@ -18,7 +18,7 @@ public sealed class HandshakeRejectedException : HandshakeException
     {
         StatusCode = statusCode;
         ReasonPhrase = reasonPhrase;
-        Headers = headers;
+        Headers = headers ?? []; // an exception under construction does not throw
         Body = body.Length > 1024 ? body[..1024] : body;
     }
 

@@ -62,24 +62,6 @@ internal static class HeadFeeder
         Feed<HandshakeResponse>(data, chunks ?? Whole(data), limits, (HttpMessageParser p, ReadOnlySequence<byte> s, out SequencePosition c, out SequencePosition e, out HandshakeResponse? m, out HttpParseError err) =>
             p.ParseResponse(s, out c, out e, out m, out err));
 
-    /// <summary>Builds a sequence with one segment per chunk.</summary>
-    public static ReadOnlySequence<byte> Segmented(IReadOnlyList<byte[]> chunks)
-    {
-        if (chunks.Count == 0)
-        {
-            return ReadOnlySequence<byte>.Empty;
-        }
-
-        var first = new Segment(chunks[0], 0);
-        Segment last = first;
-        for (int i = 1; i < chunks.Count; i++)
-        {
-            last = last.Append(chunks[i]);
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
     private delegate HttpParseResult ParseStep<T>(HttpMessageParser parser, ReadOnlySequence<byte> input, out SequencePosition consumed, out SequencePosition examined, out T? message, out HttpParseError error);
 
     private static HeadOutcome<T> Feed<T>(byte[] data, IEnumerable<int> chunkSizes, ProtocolLimits? limits, ParseStep<T> step)
@@ -93,7 +75,7 @@ internal static class HeadFeeder
         {
             received.Add(data.AsSpan(offset, size).ToArray());
             offset += size;
-            ReadOnlySequence<byte> input = Segmented(received);
+            ReadOnlySequence<byte> input = SegmentedSequence.Create(received);
             calls++;
             HttpParseResult result = step(parser, input, out SequencePosition consumed, out SequencePosition examined, out T? message, out HttpParseError error);
             long consumedOffset = input.Slice(input.Start, consumed).Length;
@@ -113,21 +95,5 @@ internal static class HeadFeeder
         }
 
         return new HeadOutcome<T>(HttpParseResult.NeedMoreData, null, default, 0, calls);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

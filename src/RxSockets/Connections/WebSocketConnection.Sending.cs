@@ -174,7 +174,63 @@ public sealed partial class WebSocketConnection
             return;
         }
 
+        if (queued == 0 && TryWriteInlineFromSink(value))
+        {
+            return;
+        }
+
         Enqueue(new OutgoingItem(OutgoingKind.Message, value, null, size, null));
+    }
+
+    /// <summary>
+    /// The sink's inline path (issue 7): with nothing queued and the write gate free, writes the
+    /// frame and flushes here instead of queueing it for the write loop. If the flush has to wait
+    /// (the transport pushes back), the gate stays held until it completes, so later messages queue
+    /// behind it and count toward <see cref="WebSocketOptions.SinkBufferLimit"/>.
+    /// </summary>
+    /// <returns>Whether the message was dealt with (written, or dropped because it cannot be sent).</returns>
+    private bool TryWriteInlineFromSink(Message value)
+    {
+        ValueTask<FlushResult> flush;
+        try
+        {
+            if (!TryWriteInline(value, out flush))
+            {
+                return false;
+            }
+        }
+        catch (ConnectionClosedException)
+        {
+            Log.DroppedAfterClose(_logger, Id); // closing meanwhile, or the transport failed
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return true; // text with a lone surrogate: dropped, as on the queued path; the connection goes on
+        }
+
+        if (flush.IsCompletedSuccessfully)
+        {
+            _writeGate.Release();
+        }
+        else
+        {
+            _ = ObserveSinkFlushAsync(CompleteInlineFlushAsync(flush));
+        }
+
+        return true;
+    }
+
+    /// <summary>Waits for an inline sink flush; a failure has already failed the connection, which the incoming stream reports.</summary>
+    private static async Task ObserveSinkFlushAsync(Task flushed)
+    {
+        try
+        {
+            await flushed.ConfigureAwait(false);
+        }
+        catch (ConnectionClosedException)
+        {
+        }
     }
 
     /// <summary>Queues a message unless the connection is closing or its queue is above the high-water mark (broadcast's policy).</summary>

@@ -4,6 +4,11 @@
 #
 #   test/RxSockets.LoadTool/compare.sh [--reps N] [--duration S] [--idle N] [--out DIR]
 #                                      [--scenarios "small small-rx latency large idle"] [--max-seconds S]
+#                                      [--baseline GIT-REF] [--servers "rxsockets base kestrel ..."]
+#
+# --baseline REF adds the Echo example as built at REF (servers "base" and "base-rx"): a
+# before/after A/B of a change, alternated in the same run. --servers keeps only the named servers
+# (rxsockets, rxsockets-rx, base, base-rx, kestrel, reflector) in every scenario.
 #
 # Builds Release; pins every server to CPU 0 and the load tool to CPU 1 (taskset); warms each
 # server until its throughput settles (JIT tiering); then alternates the servers (A B C A B C …)
@@ -16,6 +21,7 @@ REPS=3 DURATION=5 WARMUP=2 IDLE=5000 MAX_SECONDS=900
 SCENARIOS="small small-rx latency large idle"
 OUT=/tmp/perf-compare-$(date +%Y%m%d-%H%M%S)
 SERVER_CPU=0 CLIENT_CPU=1
+BASELINE="" ONLY=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --reps) REPS=$2; shift 2 ;;
@@ -24,6 +30,8 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift 2 ;;
     --scenarios) SCENARIOS=$2; shift 2 ;;
     --max-seconds) MAX_SECONDS=$2; shift 2 ;;
+    --baseline) BASELINE=$2; shift 2 ;;
+    --servers) ONLY=$2; shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -65,6 +73,15 @@ for project in examples/Echo test/RxSockets.Benchmarks.Kestrel test/RxSockets.Lo
     || { cat "$OUT/build-$name.log" >&2; exit 1; }
 done
 LT="$OUT/bin/RxSockets.LoadTool/RxSockets.LoadTool.dll"
+if [ -n "$BASELINE" ]; then
+  # The baseline's Echo, built from a detached worktree of REF (removed on exit).
+  log "build the baseline ($BASELINE) into $OUT/bin/Echo-base"
+  git -C "$ROOT" worktree add --detach "$OUT/baseline-src" "$BASELINE" >"$OUT/build-base.log" 2>&1 \
+    || { cat "$OUT/build-base.log" >&2; exit 1; }
+  dotnet build "$OUT/baseline-src/examples/Echo" -c Release -nologo -v q -clp:NoSummary -o "$OUT/bin/Echo-base" >>"$OUT/build-base.log" 2>&1 \
+    || { cat "$OUT/build-base.log" >&2; exit 1; }
+  git -C "$ROOT" worktree remove --force "$OUT/baseline-src" >>"$OUT/build-base.log" 2>&1 || true
+fi
 
 # --- machine
 {
@@ -95,6 +112,8 @@ server_command() { # name port
   case "$1" in
     rxsockets)    echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2" ;;
     rxsockets-rx) echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2 --rx" ;;
+    base)         echo "dotnet $OUT/bin/Echo-base/Echo.dll --host 127.0.0.1 --port $2" ;;
+    base-rx)      echo "dotnet $OUT/bin/Echo-base/Echo.dll --host 127.0.0.1 --port $2 --rx" ;;
     kestrel)      echo "dotnet $OUT/bin/RxSockets.Benchmarks.Kestrel/RxSockets.Benchmarks.Kestrel.dll --urls http://127.0.0.1:$2" ;;
     reflector)    echo "dotnet $LT reflector --port $2" ;;
   esac
@@ -119,11 +138,23 @@ args_for() { # scenario
   esac
 }
 servers_for() { # scenario
+  local all
   case "$1" in
-    small|latency|large) echo "rxsockets kestrel reflector" ;;
-    small-rx)            echo "rxsockets-rx rxsockets" ;;
-    idle)                echo "rxsockets kestrel reflector" ;;
+    small|latency|large|idle) all="rxsockets ${BASELINE:+base }kestrel reflector" ;;
+    small-rx)                 all="rxsockets-rx rxsockets${BASELINE:+ base-rx base}" ;;
   esac
+  if [ -z "$ONLY" ]; then echo "$all"; return; fi
+  local kept="" name
+  for name in $all; do [[ " $ONLY " == *" $name "* ]] && kept="$kept $name"; done
+  echo "$kept"
+}
+every_server() { # the servers some echo scenario uses, once each
+  local scenario name seen=" "
+  for scenario in $echo_scenarios; do
+    for name in $(servers_for "$scenario"); do
+      [[ "$seen" == *" $name "* ]] || { seen="$seen$name "; echo "$name"; }
+    done
+  done
 }
 over_time() { [ "$SECONDS" -ge "$MAX_SECONDS" ]; }
 brief() { jq -r '"   \(.server)/\(.scenario): \(.msgs_per_s // 0 | floor) msgs/s, \(.mb_per_s // 0) MB/s, CPU \(.cpu_s_per_mmsg // "-") s/1M, p50 \(.p50_us // "-") µs, idle \(.idle_rss_kib_per_conn // "-") KiB/conn, handshake \(.handshake_cpu_us // "-") µs, errors \(.errors)"' >&2; }
@@ -133,14 +164,14 @@ for s in $SCENARIOS; do [ "$s" != idle ] && echo_scenarios="$echo_scenarios $s";
 
 if [ -n "$echo_scenarios" ]; then
   port=9101
-  for name in rxsockets rxsockets-rx kestrel reflector; do
+  for name in $(every_server); do
     # shellcheck disable=SC2046
     start_server "$name" "$port" $(server_command "$name" "$port")
     port=$((port + 1))
   done
 
   # --- warm-up: small runs until two in a row agree within 5 % (at most 5), then large and latency
-  for name in rxsockets rxsockets-rx kestrel reflector; do
+  for name in $(every_server); do
     log "warm-up $name"
     last=0
     for round in 1 2 3 4 5; do
@@ -187,5 +218,6 @@ over_time && echo "stopped early at --max-seconds $MAX_SECONDS; the table has wh
 echo
 cat "$OUT/machine.txt"
 echo
-dotnet "$LT" summarize "$OUT/measured.jsonl" --baseline kestrel,rxsockets | tee "$OUT/summary.md"
+# Ratios to the baseline build when there is one, else to Kestrel.
+dotnet "$LT" summarize "$OUT/measured.jsonl" --baseline "${BASELINE:+base,base-rx,}kestrel,rxsockets" | tee "$OUT/summary.md"
 echo "results: $OUT/measured.jsonl, summary: $OUT/summary.md" >&2

@@ -183,7 +183,7 @@ public sealed partial class WebSocketConnection
                     break;
 
                 case ProtocolEventType.BinaryMessage:
-                    await EnqueueIncomingAsync(Message.FromBinary(protocolEvent.Payload.ToArray())).ConfigureAwait(false);
+                    await EnqueueIncomingAsync(Message.FromBinary(CopyOf(protocolEvent.Payload.Span))).ConfigureAwait(false);
                     break;
 
                 case ProtocolEventType.Pong:
@@ -213,6 +213,17 @@ public sealed partial class WebSocketConnection
         }
 
         return any;
+    }
+
+    /// <summary>
+    /// The message's own copy of a payload the engine lends. Not zeroed first: every byte is
+    /// overwritten at once, and for a large message zeroing would be a second pass over fresh memory.
+    /// </summary>
+    private static byte[] CopyOf(ReadOnlySpan<byte> payload)
+    {
+        byte[] copy = GC.AllocateUninitializedArray<byte>(payload.Length);
+        payload.CopyTo(copy);
+        return copy;
     }
 
     private ValueTask EnqueueIncomingAsync(Message message)

@@ -31,8 +31,15 @@ namespace RxSockets;
 /// </remarks>
 internal sealed class SocketTransport : ITransport
 {
-    /// <summary>Bytes asked of the pool for each receive (and the pipes' segment size).</summary>
+    /// <summary>The pipes' segment size, and the first receive's size after an idle wait.</summary>
     private const int SegmentSize = 16 * 1024;
+
+    /// <summary>
+    /// The largest single receive. While receives keep filling their buffer (a large message is
+    /// streaming in), each asks for twice as much, up to this: a 1 MiB message takes a handful of
+    /// system calls instead of 64. The buffer is held only while data flows.
+    /// </summary>
+    private const int MaxReceiveSize = 256 * 1024;
 
     /// <summary>Unsent bytes after which <c>FlushAsync</c> waits (Kestrel's default is 1 MiB; 64 KiB bounds memory per connection).</summary>
     private const int PauseWriterThreshold = 64 * 1024;
@@ -149,6 +156,7 @@ internal sealed class SocketTransport : ITransport
         PipeWriter writer = _input.Writer;
         Exception? error = null;
         bool full = false;
+        int size = SegmentSize;
         try
         {
             while (true)
@@ -159,7 +167,7 @@ internal sealed class SocketTransport : ITransport
                     await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                 }
 
-                Memory<byte> memory = writer.GetMemory(SegmentSize);
+                Memory<byte> memory = writer.GetMemory(size);
                 int read = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
                 if (read == 0)
                 {
@@ -167,6 +175,7 @@ internal sealed class SocketTransport : ITransport
                 }
 
                 full = read == memory.Length; // more is probably waiting: skip the zero-byte wait
+                size = full ? Math.Min(size * 2, MaxReceiveSize) : SegmentSize;
                 writer.Advance(read);
                 FlushResult result = await writer.FlushAsync().ConfigureAwait(false);
                 if (result.IsCompleted || result.IsCanceled)
@@ -249,10 +258,10 @@ internal sealed class SocketTransport : ITransport
         }
 
         // Gathered sends: one system call for many segments (Kestrel's SocketSender does the same).
+        // The kernel may take only part (its send buffer is full): gather again from where it stopped.
         while (!buffer.IsEmpty)
         {
             gather.Clear();
-            long batch = 0;
             foreach (ReadOnlyMemory<byte> segment in buffer)
             {
                 if (!MemoryMarshal.TryGetArray(segment, out ArraySegment<byte> array))
@@ -261,21 +270,14 @@ internal sealed class SocketTransport : ITransport
                 }
 
                 gather.Add(array);
-                batch += array.Count;
                 if (gather.Count == MaxGather)
                 {
                     break;
                 }
             }
 
-            long sent = await _socket.SendAsync(gather, SocketFlags.None).ConfigureAwait(false);
-            if (sent < batch)
-            {
-                // A partial gathered send (rare): send the rest of this batch segment by segment.
-                await SendAsync(buffer.Slice(sent, batch - sent), gather).ConfigureAwait(false);
-            }
-
-            buffer = buffer.Slice(batch);
+            int sent = await _socket.SendAsync(gather, SocketFlags.None).ConfigureAwait(false);
+            buffer = buffer.Slice(sent);
         }
     }
 

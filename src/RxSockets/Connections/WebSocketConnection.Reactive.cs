@@ -57,7 +57,7 @@ public sealed partial class WebSocketConnection
             // Outside the lock: with inline execution the pump runs (and calls observers) right here.
             if (startPump)
             {
-                _pump = Run(PumpAsync);
+                _pump = PumpAsync();
             }
 
             arrived.TrySetResult();
@@ -91,6 +91,7 @@ public sealed partial class WebSocketConnection
     /// <summary>Moves messages from the incoming queue to the subscribers, in order, one at a time.</summary>
     private async Task PumpAsync()
     {
+        await ThreadPoolSwitch.Yield(stay: _options.InlineExecution); // off the subscriber's thread, unless inline
         var reader = _incoming.Reader;
         try
         {

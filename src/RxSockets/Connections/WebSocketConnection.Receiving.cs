@@ -86,6 +86,7 @@ public sealed partial class WebSocketConnection
     /// </summary>
     private async Task ReadLoopAsync()
     {
+        await ThreadPoolSwitch.Yield(stay: _options.InlineExecution); // started by Start, runs on the thread pool
         PipeReader input = _transport.Input;
         try
         {

@@ -365,6 +365,7 @@ public sealed partial class WebSocketConnection
     /// </summary>
     private async Task WriteLoopAsync()
     {
+        await ThreadPoolSwitch.Yield(stay: _options.InlineExecution); // started by Start, runs on the thread pool
         PipeWriter output = _transport.Output;
         ChannelReader<OutgoingItem> reader = _outgoing.Reader;
         var batch = new List<OutgoingItem>();

@@ -153,18 +153,17 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     internal void Start()
     {
         Log.Opened(_logger, Id, Side, Request?.Path);
-        _writeLoop = Run(WriteLoopAsync);
-        _readLoop = Run(ReadLoopAsync);
+        // Each loop moves itself to the thread pool (ThreadPoolSwitch), or runs inline under
+        // InlineExecution: no Task.Run wrapper tasks kept alive per connection (issue 7).
+        _writeLoop = WriteLoopAsync();
+        _readLoop = ReadLoopAsync();
         if (_options.PingInterval.HasValue)
         {
-            _keepAliveLoop = Run(KeepAliveLoopAsync);
+            _keepAliveLoop = KeepAliveLoopAsync();
         }
 
         _ = FinishAsync();
     }
-
-    /// <summary>Starts a loop on the thread pool, or inline under <see cref="WebSocketOptions.InlineExecution"/>.</summary>
-    private Task Run(Func<Task> loop) => _options.InlineExecution ? loop() : Task.Run(loop);
 
     /// <summary>A one-shot signal whose waiters run as <see cref="_signalOptions"/> says.</summary>
     private TaskCompletionSource NewSignal() => new(_signalOptions);

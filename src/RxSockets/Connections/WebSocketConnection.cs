@@ -95,11 +95,7 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
             FullMode = BoundedChannelFullMode.Wait,
             AllowSynchronousContinuations = options.InlineExecution,
         });
-        _outgoing = Channel.CreateUnbounded<OutgoingItem>(new UnboundedChannelOptions
-        {
-            SingleReader = true,
-            AllowSynchronousContinuations = options.InlineExecution,
-        });
+        _outgoing = new SingleReaderChannel<OutgoingItem>(allowSynchronousContinuations: options.InlineExecution); // issue 7: ~1 KiB less than Channel.CreateUnbounded
     }
 
     /// <summary>A short identifier, unique in this process, used in logs ("s12" for a server connection).</summary>

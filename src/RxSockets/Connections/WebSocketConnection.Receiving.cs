@@ -92,7 +92,12 @@ public sealed partial class WebSocketConnection
         {
             while (true)
             {
-                ReadResult result = await input.ReadAsync(_abort.Token).ConfigureAwait(false);
+                ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled && _abort.IsCancellationRequested)
+                {
+                    break; // AbortTransport cancelled the read: treated as the end of the stream below
+                }
+
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 SequencePosition examined = buffer.End;
                 try

@@ -87,8 +87,6 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
         _logger = options.LoggerFactory?.CreateLogger<WebSocketConnection>() ?? NullLogger<WebSocketConnection>.Instance;
         _signalOptions = options.InlineExecution ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously;
         _closed = new TaskCompletionSource(_signalOptions);
-        _room = NewSignal();
-        _subscriberArrived = NewSignal();
         _incoming = Channel.CreateBounded<Message>(new BoundedChannelOptions(options.MaxQueue)
         {
             SingleWriter = true,
@@ -196,6 +194,10 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
                 // A registration threw; the loops still end.
             }
 
+            // The read loop reads and the write loop waits without the abort token (a token
+            // registration per idle connection, issue 7): wake both here.
+            _transport.Input.CancelPendingRead();
+            _outgoing.Writer.TryWrite(OutgoingItem.FlushPending);
             _transport.Abort();
         }
     }

@@ -39,8 +39,8 @@ public sealed partial class ProtocolConnection
     /// <summary>Whether the last message was handed out in an event and must be cleared before parsing goes on.</summary>
     private bool _messageDelivered;
 
-    /// <summary>Payload of the control frame being read (at most 125 bytes).</summary>
-    private readonly byte[] _controlBuffer = new byte[FrameHeader.MaxControlPayload];
+    /// <summary>Payload of the control frame being read (at most 125 bytes); allocated with the first control frame, so an idle connection holds none.</summary>
+    private byte[]? _controlBuffer;
 
     /// <summary>Bytes of <see cref="_controlBuffer"/> filled.</summary>
     private int _controlLength;
@@ -299,6 +299,7 @@ public sealed partial class ProtocolConnection
         Span<byte> target;
         if (_frame.IsControl)
         {
+            _controlBuffer ??= new byte[FrameHeader.MaxControlPayload];
             target = _controlBuffer.AsSpan(_controlLength, source.Length);
             _controlLength += source.Length;
         }

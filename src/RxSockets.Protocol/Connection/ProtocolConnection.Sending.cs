@@ -19,13 +19,13 @@ public sealed partial class ProtocolConnection
     private bool _sendingCompressed;
 
     /// <summary>Payload of the pong owed to the peer; only the latest ping is answered (RFC 6455 §5.5.3 allows this).</summary>
-    private readonly byte[] _pendingPong = new byte[FrameHeader.MaxControlPayload];
+    private byte[]? _pendingPong;
 
     /// <summary>Length of <see cref="_pendingPong"/>, or -1 when no pong is owed.</summary>
     private int _pendingPongLength = -1;
 
     /// <summary>Payload of the close frame queued by the engine (an echo or a failure), written after the pong.</summary>
-    private readonly byte[] _pendingClose = new byte[FrameHeader.MaxControlPayload];
+    private byte[]? _pendingClose;
 
     /// <summary>Length of <see cref="_pendingClose"/>, or -1 when no close frame is queued.</summary>
     private int _pendingCloseLength = -1;
@@ -274,7 +274,7 @@ public sealed partial class ProtocolConnection
 
     private void QueuePong(ReadOnlySpan<byte> payload)
     {
-        payload.CopyTo(_pendingPong);
+        payload.CopyTo(_pendingPong ??= new byte[FrameHeader.MaxControlPayload]);
         _pendingPongLength = payload.Length;
     }
 
@@ -284,12 +284,12 @@ public sealed partial class ProtocolConnection
         _pendingPongLength = -1; // no pong may follow a close, and none is owed before it either
         if (echo)
         {
-            payload.CopyTo(_pendingClose);
+            payload.CopyTo(_pendingClose ??= new byte[FrameHeader.MaxControlPayload]);
             _pendingCloseLength = payload.Length;
         }
         else
         {
-            _pendingCloseLength = WriteClosePayload(status, _pendingClose);
+            _pendingCloseLength = WriteClosePayload(status, _pendingClose ??= new byte[FrameHeader.MaxControlPayload]);
         }
 
         CloseSent = status;

@@ -28,14 +28,17 @@ namespace RxSockets.Protocol;
 /// </remarks>
 public sealed partial class ProtocolConnection : IDisposable
 {
+    /// <summary>Room for events between two <see cref="ReceiveData"/> calls.</summary>
+    private const int EventCapacity = 4;
+
     /// <summary>The limits enforced on incoming data.</summary>
     private readonly ProtocolLimits _limits;
 
     /// <summary>Source of mask keys; used only on the client side.</summary>
     private readonly IMaskKeyProvider _maskKeys;
 
-    /// <summary>At most a handful of events between two <see cref="ReceiveData"/> calls (a message, a close, a failure).</summary>
-    private readonly ProtocolEvent[] _events = new ProtocolEvent[4];
+    /// <summary>At most a handful of events between two <see cref="ReceiveData"/> calls (a message, a close, a failure); allocated with the first event, so an idle connection holds none.</summary>
+    private ProtocolEvent[]? _events;
 
     /// <summary>The permessage-deflate codec when <see cref="Compression"/> was negotiated; its zlib streams are created on first use.</summary>
     private readonly DeflateCodec? _deflate;
@@ -116,6 +119,7 @@ public sealed partial class ProtocolConnection : IDisposable
             return false;
         }
 
+        Debug.Assert(_events is not null, "an event was added");
         protocolEvent = _events[_eventHead];
         _events[_eventHead] = default;
         _eventHead = (_eventHead + 1) % _events.Length;
@@ -229,6 +233,7 @@ public sealed partial class ProtocolConnection : IDisposable
 
     private void AddEvent(in ProtocolEvent protocolEvent)
     {
+        _events ??= new ProtocolEvent[EventCapacity];
         Debug.Assert(_eventCount < _events.Length, $"{nameof(_eventCount)} overflow: ReceiveData stops after each event");
         _events[(_eventHead + _eventCount) % _events.Length] = protocolEvent;
         _eventCount++;

@@ -313,8 +313,8 @@ public sealed class HttpMessageParser
 
         ReadOnlySpan<byte> method = line[..firstSpace];
         ReadOnlySpan<byte> rest = line[(firstSpace + 1)..];
-        string target = Encoding.Latin1.GetString(rest[..secondSpace]);
-        string version = Encoding.Latin1.GetString(rest[(secondSpace + 1)..]);
+        string target = KnownHttpStrings.Get(rest[..secondSpace]);
+        string version = KnownHttpStrings.Get(rest[(secondSpace + 1)..]);
         if (!HttpSyntax.IsToken(method))
         {
             return BadRequest("The request method is not a token (RFC 7230 §3.1.1).");
@@ -336,7 +336,7 @@ public sealed class HttpMessageParser
             return new HttpParseError(505, "Only HTTP/1.1 is supported for the WebSocket handshake (RFC 6455 §4.1).");
         }
 
-        _method = Encoding.Latin1.GetString(method);
+        _method = KnownHttpStrings.Get(method);
         _target = target;
         _version = version;
         return default;
@@ -419,7 +419,7 @@ public sealed class HttpMessageParser
             }
         }
 
-        _headers.AddUnchecked(Encoding.Latin1.GetString(name), Encoding.Latin1.GetString(value));
+        _headers.AddUnchecked(KnownHttpStrings.Get(name), KnownHttpStrings.Get(value));
         return default;
     }
 }

@@ -116,6 +116,7 @@ public sealed partial class WebSocketConnection
     /// </summary>
     private async Task KeepAliveLoopAsync()
     {
+        await ThreadPoolSwitch.Yield(stay: _options.InlineExecution); // started by Start, runs on the thread pool
         TimeSpan interval = _options.PingInterval!.Value;
         TimeProvider time = _options.TimeProvider;
         CancellationToken stopped = _stopped.Token;

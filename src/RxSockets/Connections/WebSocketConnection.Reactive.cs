@@ -13,8 +13,8 @@ public sealed partial class WebSocketConnection
 
     private readonly Lock _subscribersLock = new();
 
-    /// <summary>Completed (and replaced) when a subscriber arrives while the pump waits for one.</summary>
-    private TaskCompletionSource _subscriberArrived;
+    /// <summary>Completed when a subscriber arrives while the pump waits for one; set by the waiting pump, null otherwise (never created on a connection nobody subscribes to).</summary>
+    private TaskCompletionSource? _subscriberArrived;
 
     /// <summary>The delivery pump, started by the first subscription.</summary>
     private Task? _pump;
@@ -39,6 +39,7 @@ public sealed partial class WebSocketConnection
     public IDisposable Subscribe(IObserver<Message> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
+        bool subscribed = false;
         bool startPump = false;
         TaskCompletionSource? arrived = null;
         lock (_subscribersLock)
@@ -46,21 +47,23 @@ public sealed partial class WebSocketConnection
             if (!_terminated)
             {
                 _subscribers = _subscribers.Add(observer);
+                subscribed = true;
                 startPump = _pump is null;
                 _pump ??= Task.CompletedTask; // claimed; replaced below, outside the lock
                 arrived = _subscriberArrived;
+                _subscriberArrived = null;
             }
         }
 
-        if (arrived is not null)
+        if (subscribed)
         {
             // Outside the lock: with inline execution the pump runs (and calls observers) right here.
             if (startPump)
             {
-                _pump = Run(PumpAsync);
+                _pump = PumpAsync();
             }
 
-            arrived.TrySetResult();
+            arrived?.TrySetResult();
             return new Subscription(this, observer);
         }
 
@@ -91,6 +94,7 @@ public sealed partial class WebSocketConnection
     /// <summary>Moves messages from the incoming queue to the subscribers, in order, one at a time.</summary>
     private async Task PumpAsync()
     {
+        await ThreadPoolSwitch.Yield(stay: _options.InlineExecution); // off the subscriber's thread, unless inline
         var reader = _incoming.Reader;
         try
         {

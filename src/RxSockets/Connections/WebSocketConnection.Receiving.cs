@@ -86,12 +86,18 @@ public sealed partial class WebSocketConnection
     /// </summary>
     private async Task ReadLoopAsync()
     {
+        await ThreadPoolSwitch.Yield(stay: _options.InlineExecution); // started by Start, runs on the thread pool
         PipeReader input = _transport.Input;
         try
         {
             while (true)
             {
-                ReadResult result = await input.ReadAsync(_abort.Token).ConfigureAwait(false);
+                ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled && _abort.IsCancellationRequested)
+                {
+                    break; // AbortTransport cancelled the read: treated as the end of the stream below
+                }
+
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 SequencePosition examined = buffer.End;
                 try

@@ -20,8 +20,11 @@ public sealed partial class WebSocketConnection
     /// <summary>Bytes queued and not yet flushed (approximate for text); guarded by <see cref="Interlocked"/>.</summary>
     private long _queuedBytes;
 
-    /// <summary>Completed (and replaced) when the queue drains below the low-water mark; senders above the high-water mark wait on it.</summary>
-    private TaskCompletionSource _room;
+    /// <summary>
+    /// Completed (and cleared) when the queue drains below the low-water mark; senders above the
+    /// high-water mark create it and wait on it. Null while nobody waits (an idle connection has none).
+    /// </summary>
+    private TaskCompletionSource? _room;
 
     /// <summary>Whether the output was half-closed after the closing handshake (server side).</summary>
     private bool _outputClosed;
@@ -78,7 +81,7 @@ public sealed partial class WebSocketConnection
         while (true)
         {
             // Read the signal before the count: a release in between completes this very signal.
-            TaskCompletionSource room = Volatile.Read(ref _room);
+            TaskCompletionSource room = RoomSignal();
             if (Volatile.Read(ref _queuedBytes) < _options.WriteHighWaterMark)
             {
                 break;
@@ -421,12 +424,13 @@ public sealed partial class WebSocketConnection
     /// </summary>
     private async Task WriteLoopAsync()
     {
+        await ThreadPoolSwitch.Yield(stay: _options.InlineExecution); // started by Start, runs on the thread pool
         PipeWriter output = _transport.Output;
         ChannelReader<OutgoingItem> reader = _outgoing.Reader;
         var batch = new List<OutgoingItem>();
         try
         {
-            while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+            while (await reader.WaitToReadAsync().ConfigureAwait(false)) // AbortTransport wakes it with a flush item
             {
                 await _writeGate.WaitAsync(_abort.Token).ConfigureAwait(false); // an inline SendAsync may be writing
                 try
@@ -557,6 +561,19 @@ public sealed partial class WebSocketConnection
         batch.Clear();
     }
 
+    /// <summary>The signal that the next release below the low-water mark completes; created by the first sender that needs it.</summary>
+    private TaskCompletionSource RoomSignal()
+    {
+        TaskCompletionSource? room = Volatile.Read(ref _room);
+        if (room is null)
+        {
+            TaskCompletionSource created = NewSignal();
+            room = Interlocked.CompareExchange(ref _room, created, null) ?? created;
+        }
+
+        return room;
+    }
+
     /// <summary>Returns queue room; wakes waiting senders once below the low-water mark (a quarter of the high-water mark).</summary>
     private void Release(long size)
     {
@@ -568,7 +585,7 @@ public sealed partial class WebSocketConnection
         long left = Interlocked.Add(ref _queuedBytes, -size);
         if (left <= _options.WriteHighWaterMark / 4)
         {
-            Interlocked.Exchange(ref _room, NewSignal()).TrySetResult();
+            Interlocked.Exchange(ref _room, null)?.TrySetResult();
         }
     }
 }

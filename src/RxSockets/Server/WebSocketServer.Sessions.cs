@@ -13,9 +13,10 @@ namespace RxSockets;
 /// <summary>One accepted socket: the opening handshake, then the handler, then cleanup.</summary>
 public sealed partial class WebSocketServer
 {
-    private async Task RunSessionAsync(Socket socket)
+    /// <summary>Runs one accepted socket; never throws. <paramref name="active"/> is <see cref="_active"/> counting it.</summary>
+    private async Task RunSessionAsync(Socket socket, int active)
     {
-        int active = Interlocked.Increment(ref _active);
+        await ThreadPoolSwitch.Yield(); // off the accept loop
         ITransport? transport = null;
         WebSocketConnection? connection = null;
         try
@@ -53,7 +54,15 @@ public sealed partial class WebSocketServer
                 return;
             }
 
-            await RunHandlerAsync(connection).ConfigureAwait(false);
+            try
+            {
+                await HandlerRunner.RunAsync(connection, _handler, _logger, _shutdown.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                _connections.TryRemove(connection, out _);
+                _left.OnNext(connection);
+            }
         }
         catch (Exception ex)
         {
@@ -73,7 +82,10 @@ public sealed partial class WebSocketServer
                 }
             }
 
-            Interlocked.Decrement(ref _active);
+            if (Interlocked.Decrement(ref _active) == 0 && _shutdown.IsCancellationRequested && _acceptLoop.IsCompleted)
+            {
+                _drained.TrySetResult();
+            }
         }
     }
 
@@ -220,20 +232,6 @@ public sealed partial class WebSocketServer
         catch (Exception ex) when (ex is System.IO.IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
             // The client is gone or does not read: nothing more to tell it.
-        }
-    }
-
-    /// <summary>Runs the handler (see <see cref="HandlerRunner"/>), then takes the connection out of the registry.</summary>
-    private async Task RunHandlerAsync(WebSocketConnection connection)
-    {
-        try
-        {
-            await HandlerRunner.RunAsync(connection, _handler, _logger, _shutdown.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            _connections.TryRemove(connection, out _);
-            _left.OnNext(connection);
         }
     }
 

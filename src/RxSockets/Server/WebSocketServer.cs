@@ -44,8 +44,12 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     /// <summary>Open connections (after the handshake) and their handler tasks.</summary>
     private readonly ConcurrentDictionary<WebSocketConnection, byte> _connections = new();
 
-    /// <summary>Tasks of every accepted socket (handshake + handler), awaited at shutdown.</summary>
-    private readonly ConcurrentDictionary<Task, byte> _sessions = new();
+    /// <summary>
+    /// Completed once shutdown has started and no accepted socket is left (<see cref="_active"/> is 0):
+    /// what shutdown waits for. A counter and one signal instead of a set of session tasks, which cost
+    /// a node and a continuation per idle connection (issue 7).
+    /// </summary>
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Limits how many handshakes start per second, when <see cref="WebSocketServerOptions.MaxHandshakesPerSecond"/> is set.</summary>
     private readonly TokenBucket? _handshakeRate;
@@ -53,7 +57,10 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     private readonly Subject<WebSocketConnection> _joined = new();
     private readonly Subject<WebSocketConnection> _left = new();
 
-    /// <summary>Sockets accepted and not finished yet, handshakes included; bounded by <see cref="WebSocketServerOptions.MaxConnections"/>.</summary>
+    /// <summary>
+    /// Sockets accepted and not finished yet, handshakes included; bounded by <see cref="WebSocketServerOptions.MaxConnections"/>.
+    /// Counted by the accept loop before the session starts, and down at the end of each session.
+    /// </summary>
     private int _active;
 
     private Task _acceptLoop = Task.CompletedTask;
@@ -214,19 +221,26 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            await Task.WhenAll(_sessions.Keys).ConfigureAwait(false);
+            await _drained.Task.ConfigureAwait(false);
             return;
         }
 
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
         await _acceptLoop.ConfigureAwait(false);
+
+        // No session starts any more; one that ends from now on completes _drained when it is the last.
+        if (Volatile.Read(ref _active) == 0)
+        {
+            _drained.TrySetResult();
+        }
+
         foreach (WebSocketConnection connection in _connections.Keys)
         {
             _ = connection.CloseAsync(CloseCode.GoingAway, HandlerRunner.ShutdownReason, CancellationToken.None);
         }
 
-        Task all = Task.WhenAll(_sessions.Keys);
+        Task all = _drained.Task;
         try
         {
             await all.WaitAsync(_options.CloseTimeout + TimeSpan.FromSeconds(1), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
@@ -276,9 +290,10 @@ public sealed partial class WebSocketServer : IAsyncDisposable
                 continue;
             }
 
-            Task session = Task.Run(() => RunSessionAsync(socket));
-            _sessions.TryAdd(session, 0);
-            _ = session.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(t, out _), _sessions, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            // Counted here, before the session starts, so shutdown (which waits for the accept loop
+            // first) never misses one; the session moves itself to the thread pool.
+            int active = Interlocked.Increment(ref _active);
+            _ = RunSessionAsync(socket, active);
         }
     }
 }

@@ -47,6 +47,24 @@ internal sealed class SocketTransport : ITransport
     /// <summary>Most segments gathered into one send.</summary>
     private const int MaxGather = 64;
 
+    /// <summary>The input pipe's options, shared by every connection (an options object per pipe is 72 bytes per idle connection).</summary>
+    private static readonly PipeOptions InputOptions = new(
+        minimumSegmentSize: SegmentSize,
+        pauseWriterThreshold: PauseWriterThreshold,
+        resumeWriterThreshold: PauseWriterThreshold / 2,
+        readerScheduler: PipeScheduler.Inline,
+        writerScheduler: PipeScheduler.ThreadPool,
+        useSynchronizationContext: false);
+
+    /// <summary>The output pipe's options, shared by every connection.</summary>
+    private static readonly PipeOptions OutputOptions = new(
+        minimumSegmentSize: SegmentSize,
+        pauseWriterThreshold: PauseWriterThreshold,
+        resumeWriterThreshold: PauseWriterThreshold / 2,
+        readerScheduler: PipeScheduler.ThreadPool,
+        writerScheduler: PipeScheduler.ThreadPool,
+        useSynchronizationContext: false);
+
     private readonly Socket _socket;
     private readonly Pipe _input;
     private readonly Pipe _output;
@@ -61,28 +79,19 @@ internal sealed class SocketTransport : ITransport
 
     private int _disposed;
 
+    /// <summary>The segments of a gathered send; created at the first one (1 KiB that an idle connection, which only ever sent its 101, never needs).</summary>
+    private List<ArraySegment<byte>>? _gather;
+
     public SocketTransport(Socket socket)
     {
         _socket = socket;
         socket.NoDelay = true;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
-        _input = new Pipe(new PipeOptions(
-            minimumSegmentSize: SegmentSize,
-            pauseWriterThreshold: PauseWriterThreshold,
-            resumeWriterThreshold: PauseWriterThreshold / 2,
-            readerScheduler: PipeScheduler.Inline,
-            writerScheduler: PipeScheduler.ThreadPool,
-            useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(
-            minimumSegmentSize: SegmentSize,
-            pauseWriterThreshold: PauseWriterThreshold,
-            resumeWriterThreshold: PauseWriterThreshold / 2,
-            readerScheduler: PipeScheduler.ThreadPool,
-            writerScheduler: PipeScheduler.ThreadPool,
-            useSynchronizationContext: false));
-        _receiving = Task.Run(ReceiveLoopAsync);
-        _sending = Task.Run(SendLoopAsync);
+        _input = new Pipe(InputOptions);
+        _output = new Pipe(OutputOptions);
+        _receiving = ReceiveLoopAsync(); // both loops move to the thread pool first (ThreadPoolSwitch)
+        _sending = SendLoopAsync();
     }
 
     public PipeReader Input => _input.Reader;
@@ -153,6 +162,7 @@ internal sealed class SocketTransport : ITransport
 
     private async Task ReceiveLoopAsync()
     {
+        await ThreadPoolSwitch.Yield();
         PipeWriter writer = _input.Writer;
         Exception? error = null;
         bool full = false;
@@ -194,8 +204,8 @@ internal sealed class SocketTransport : ITransport
 
     private async Task SendLoopAsync()
     {
+        await ThreadPoolSwitch.Yield();
         PipeReader reader = _output.Reader;
-        var gather = new List<ArraySegment<byte>>(MaxGather);
         Exception? error = null;
         bool shutDown = false;
         try
@@ -212,7 +222,7 @@ internal sealed class SocketTransport : ITransport
                 {
                     if (!buffer.IsEmpty)
                     {
-                        await SendAsync(buffer, gather).ConfigureAwait(false);
+                        await SendAsync(buffer).ConfigureAwait(false);
                     }
 
                     reader.AdvanceTo(buffer.End);
@@ -243,7 +253,7 @@ internal sealed class SocketTransport : ITransport
         await reader.CompleteAsync(error).ConfigureAwait(false);
     }
 
-    private async ValueTask SendAsync(ReadOnlySequence<byte> buffer, List<ArraySegment<byte>> gather)
+    private async ValueTask SendAsync(ReadOnlySequence<byte> buffer)
     {
         if (buffer.IsSingleSegment)
         {
@@ -259,6 +269,7 @@ internal sealed class SocketTransport : ITransport
 
         // Gathered sends: one system call for many segments (Kestrel's SocketSender does the same).
         // The kernel may take only part (its send buffer is full): gather again from where it stopped.
+        List<ArraySegment<byte>> gather = _gather ??= new List<ArraySegment<byte>>(MaxGather);
         while (!buffer.IsEmpty)
         {
             gather.Clear();

@@ -139,6 +139,39 @@ public sealed partial class ProtocolConnection
         return SendData(Opcode.Binary, data, output, fin, compress);
     }
 
+    /// <summary>
+    /// Starts a complete, uncompressed binary message of <paramref name="payloadLength"/> bytes
+    /// whose payload the caller sends itself, unchanged, right after the bytes written here: the
+    /// engine writes any pending frames of its own and the frame header only. This is how a server
+    /// sends a large payload without copying it into the output (server frames are not masked, so
+    /// the payload goes on the wire as it is). Nothing else may be written to the transport between
+    /// these bytes and the payload.
+    /// </summary>
+    /// <param name="payloadLength">The payload's length.</param>
+    /// <param name="output">Where the header goes.</param>
+    /// <returns>The number of bytes written here, pending engine frames included (the payload not counted).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="payloadLength"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// This is the client side (a client must mask its payloads), the connection is not open, or a
+    /// fragmented message is in progress.
+    /// </exception>
+    public long SendBinaryHeader(long payloadLength, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentOutOfRangeException.ThrowIfNegative(payloadLength);
+        if (Side != ConnectionSide.Server)
+        {
+            throw new InvalidOperationException("Only a server sends a payload as it is: a client must mask it (use SendBinary).");
+        }
+
+        EnsureCanSendData(Opcode.Binary);
+        long written = WritePendingOutput(output);
+        _sendingCompressed = false;
+        _sendingFragmented = false;
+        return written + FrameWriter.WriteUnmaskedHeader(output, Opcode.Binary, fin: true, payloadLength);
+    }
+
     /// <summary>Sends the next fragment of a message started with <c>fin: false</c> (compressed if the first fragment was).</summary>
     /// <param name="data">The fragment's payload (may be empty).</param>
     /// <param name="output">Where the frame goes.</param>

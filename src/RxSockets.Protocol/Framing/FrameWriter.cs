@@ -49,6 +49,24 @@ public static class FrameWriter
         return total;
     }
 
+    /// <summary>
+    /// Writes only the header of an unmasked frame; the caller sends the <paramref name="payloadLength"/>
+    /// payload bytes itself, unchanged, right after it (zero-copy sends of large server payloads).
+    /// </summary>
+    /// <param name="output">Where the header goes.</param>
+    /// <param name="opcode">The opcode.</param>
+    /// <param name="fin">Whether this frame ends its message.</param>
+    /// <param name="payloadLength">The payload's length.</param>
+    /// <returns>The number of bytes written (2 to 10).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="payloadLength"/> is negative.</exception>
+    public static int WriteUnmaskedHeader(IBufferWriter<byte> output, Opcode opcode, bool fin, long payloadLength)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentOutOfRangeException.ThrowIfNegative(payloadLength);
+        return WriteHeader(output, new FrameHeader(opcode, fin, payloadLength));
+    }
+
     /// <summary>Writes a frame whose payload is <paramref name="text"/> encoded as UTF-8, without an intermediate buffer.</summary>
     /// <param name="output">Where the frame goes.</param>
     /// <param name="opcode">The opcode (normally <see cref="Opcode.Text"/> or <see cref="Opcode.Continuation"/>).</param>

@@ -336,6 +336,7 @@ public sealed partial class WebSocketConnection
         PipeWriter output = _transport.Output;
         try
         {
+            ReadOnlyMemory<byte> direct;
             lock (_engineLock)
             {
                 if (_engine.State != ConnectionState.Open)
@@ -343,14 +344,22 @@ public sealed partial class WebSocketConnection
                     throw DescribeClosureLocked();
                 }
 
-                WriteMessage(message, output);
-                if (_engine.HasPendingOutput)
+                if (!TryWriteDirectHeader(message, output, out direct))
                 {
-                    _engine.WritePendingOutput(output); // a pong the read loop queued meanwhile
+                    WriteMessage(message, output);
+                    if (_engine.HasPendingOutput)
+                    {
+                        _engine.WritePendingOutput(output); // a pong the read loop queued meanwhile
+                    }
                 }
             }
 
             flush = output.FlushAsync(_abort.Token);
+            if (!direct.IsEmpty)
+            {
+                flush = FlushThenSendDirectAsync(flush, direct); // the gate stays held until the payload is out
+            }
+
             return true;
         }
         catch (Exception ex) when (ex is not (ArgumentException or ConnectionClosedException))
@@ -437,6 +446,7 @@ public sealed partial class WebSocketConnection
                 {
                     long batchBytes = 0;
                     bool closeOutput;
+                    ReadOnlyMemory<byte> direct = default;
                     lock (_engineLock)
                     {
                         while (batchBytes < MaxBatchBytes && reader.TryRead(out OutgoingItem? item))
@@ -445,18 +455,30 @@ public sealed partial class WebSocketConnection
                             // us), the item must still be failed below rather than lost with its sender.
                             batch.Add(item);
                             Taken(item);
+                            if (item.Kind == OutgoingKind.Message && TryWriteDirectHeader(item.Message, output, out direct))
+                            {
+                                break; // its payload follows the flush; the rest waits for the next turn
+                            }
+
                             batchBytes += WriteItem(item, output);
                         }
 
-                        if (_engine.HasPendingOutput)
+                        // After a direct header nothing else may be written: pending engine frames go
+                        // in the next turn, which the read loop's flush request starts.
+                        if (direct.IsEmpty && _engine.HasPendingOutput)
                         {
                             _engine.WritePendingOutput(output);
                         }
 
-                        closeOutput = _engine.ShouldCloseTransport && !_outputClosed;
+                        closeOutput = direct.IsEmpty && _engine.ShouldCloseTransport && !_outputClosed;
                     }
 
                     await output.FlushAsync(_abort.Token).ConfigureAwait(false);
+                    if (!direct.IsEmpty)
+                    {
+                        await ((SocketTransport)_transport).SendDirectAsync(direct).ConfigureAwait(false);
+                    }
+
                     CompleteBatch(batch, error: null);
                     if (closeOutput)
                     {

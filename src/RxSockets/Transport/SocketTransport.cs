@@ -71,6 +71,12 @@ internal sealed class SocketTransport : ITransport
     private readonly Task _receiving;
     private readonly Task _sending;
 
+    /// <summary>A payload waiting to be sent straight from its owner's memory (<see cref="SendDirectAsync"/>); taken by the send loop.</summary>
+    private DirectSend? _direct;
+
+    /// <summary>Set when the send loop has ended: a direct send requested after that fails at once.</summary>
+    private volatile bool _sendLoopEnded;
+
     /// <summary>Completed once the send loop shut down the sending side after <see cref="CloseOutputAsync"/>.</summary>
     private readonly TaskCompletionSource _outputShutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -109,6 +115,43 @@ internal sealed class SocketTransport : ITransport
         return new ValueTask(_outputShutdown.Task);
     }
 
+    /// <summary>
+    /// Sends <paramref name="payload"/> straight from the caller's memory, after every byte flushed
+    /// to <see cref="Output"/> before this call: the zero-copy path for large server payloads
+    /// (issue 7), whose frame header the caller has just written and flushed. The caller must keep
+    /// every other writer out, and leave the memory unchanged, until the task completes.
+    /// </summary>
+    /// <param name="payload">The bytes to send.</param>
+    /// <returns>A task that completes once the kernel has taken every byte; it faults if the connection fails first.</returns>
+    public Task SendDirectAsync(ReadOnlyMemory<byte> payload)
+    {
+        var direct = new DirectSend(payload);
+        if (Interlocked.CompareExchange(ref _direct, direct, null) is not null)
+        {
+            throw new InvalidOperationException("A direct send is already in progress: the caller must keep other writers out.");
+        }
+
+        if (_sendLoopEnded)
+        {
+            FailDirectSend(); // the loop that would send it is gone
+        }
+
+        _output.Reader.CancelPendingRead(); // wakes the send loop if it waits for data
+        return direct.Done.Task;
+    }
+
+    /// <summary>Fails a pending direct send, if any: the connection can no longer send it.</summary>
+    /// <param name="aborted">Whether <see cref="Abort"/> is the reason (the sender sees a cancellation, as a flush would).</param>
+    private void FailDirectSend(bool aborted = false)
+    {
+        if (Interlocked.Exchange(ref _direct, null) is { } direct)
+        {
+            direct.Done.TrySetException(aborted
+                ? new OperationCanceledException("The connection's transport was aborted before the payload was sent.")
+                : new ObjectDisposedException(nameof(SocketTransport), "The connection's transport closed before the payload was sent."));
+        }
+    }
+
     public void Abort()
     {
         try
@@ -120,6 +163,7 @@ internal sealed class SocketTransport : ITransport
         }
 
         _outputShutdown.TrySetResult();
+        FailDirectSend(aborted: true);
     }
 
     public async ValueTask DisposeAsync()
@@ -226,9 +270,27 @@ internal sealed class SocketTransport : ITransport
                     }
 
                     reader.AdvanceTo(buffer.End);
+                    if (Volatile.Read(ref _direct) is { } direct)
+                    {
+                        // The header was flushed before the request: send what is still in the
+                        // pipe, then the payload from its owner's memory.
+                        await SendFlushedAsync(reader).ConfigureAwait(false);
+                        ReadOnlyMemory<byte> payload = direct.Payload;
+                        while (!payload.IsEmpty)
+                        {
+                            int sent = await _socket.SendAsync(payload, SocketFlags.None).ConfigureAwait(false);
+                            payload = payload[sent..];
+                        }
+
+                        Interlocked.CompareExchange(ref _direct, null, direct);
+                        direct.Done.TrySetResult();
+                    }
+
                     if (_closeOutput)
                     {
-                        // Everything flushed before CloseOutputAsync was in this buffer.
+                        // Everything flushed before CloseOutputAsync (the close frame) goes out
+                        // first, even if it arrived after the buffer just sent was read.
+                        await SendFlushedAsync(reader).ConfigureAwait(false);
                         shutDown = true;
                         ShutdownSend();
                         _outputShutdown.TrySetResult();
@@ -247,10 +309,31 @@ internal sealed class SocketTransport : ITransport
         }
         finally
         {
+            _sendLoopEnded = true;
+            FailDirectSend();
             _outputShutdown.TrySetResult();
         }
 
         await reader.CompleteAsync(error).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends whatever is flushed into the output pipe and not yet read, without waiting for more.</summary>
+    private async ValueTask SendFlushedAsync(PipeReader reader)
+    {
+        while (reader.TryRead(out ReadResult more))
+        {
+            ReadOnlySequence<byte> buffer = more.Buffer;
+            if (!buffer.IsEmpty)
+            {
+                await SendAsync(buffer).ConfigureAwait(false);
+            }
+
+            reader.AdvanceTo(buffer.End);
+            if (buffer.IsEmpty || more.IsCompleted)
+            {
+                return;
+            }
+        }
     }
 
     private async ValueTask SendAsync(ReadOnlySequence<byte> buffer)
@@ -302,5 +385,13 @@ internal sealed class SocketTransport : ITransport
         {
             // Already closed by the peer or by us: nothing left to shut down.
         }
+    }
+
+    /// <summary>A payload for <see cref="SendDirectAsync"/> and the task its sender waits on.</summary>
+    private sealed class DirectSend(ReadOnlyMemory<byte> payload)
+    {
+        public ReadOnlyMemory<byte> Payload { get; } = payload;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

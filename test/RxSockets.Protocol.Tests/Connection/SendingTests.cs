@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Linq;
 using System.Text;
 using NUnit.Framework;
 
@@ -130,6 +131,68 @@ public sealed class SendingTests
 
         Assert.That(server.Single().Text, Is.EqualTo(text));
         Assert.That(Encoding.UTF8.GetByteCount(text), Is.EqualTo(server.Single().Payload.Length));
+    }
+
+    [TestCase(0)]
+    [TestCase(125)]
+    [TestCase(126)]
+    [TestCase(65535)]
+    [TestCase(65536)]
+    [TestCase(1 << 20)]
+    public void SendBinaryHeader_ThenPayload_IsWhatSendBinaryWrites(int length)
+    {
+        byte[] payload = new byte[length];
+        new Random(length).NextBytes(payload);
+        var whole = new ArrayBufferWriter<byte>();
+        new ProtocolConnection(ConnectionSide.Server).SendBinary(payload, whole, compress: false);
+        var split = new ArrayBufferWriter<byte>();
+
+        long written = new ProtocolConnection(ConnectionSide.Server).SendBinaryHeader(length, split);
+        split.Write(payload);
+
+        Assert.That(split.WrittenSpan.SequenceEqual(whole.WrittenSpan), Is.True);
+        Assert.That(written, Is.EqualTo(whole.WrittenCount - length), "the payload is not counted");
+    }
+
+    [Test]
+    public void SendBinaryHeader_WritesPendingPongFirstAndAPeerReadsTheMessage()
+    {
+        var server = new EngineDriver(ConnectionSide.Server);
+        server.Feed("8980" + "37fa213d"); // masked empty ping
+        var output = new ArrayBufferWriter<byte>();
+
+        server.Engine.SendBinaryHeader(3, output);
+        output.Write(new byte[] { 1, 2, 3 });
+        var client = new EngineDriver(ConnectionSide.Client);
+        client.Feed(output.WrittenSpan.ToArray());
+
+        Assert.That(Hex.Of(output.WrittenSpan), Is.EqualTo("8a00" + "8203010203"));
+        Assert.That(client.Events.Select(e => e.Type), Is.EqualTo(new[] { ProtocolEventType.Pong, ProtocolEventType.BinaryMessage }));
+    }
+
+    [Test]
+    public void SendBinaryHeader_ClientSide_ThrowsAndWritesNothing()
+    {
+        var client = new ProtocolConnection(ConnectionSide.Client);
+        var output = new ArrayBufferWriter<byte>();
+
+        Assert.That(() => client.SendBinaryHeader(10, output), Throws.InvalidOperationException);
+        Assert.That(output.WrittenCount, Is.Zero);
+    }
+
+    [Test]
+    public void SendBinaryHeader_WhenNotAllowed_Throws()
+    {
+        var server = new ProtocolConnection(ConnectionSide.Server);
+        var output = new ArrayBufferWriter<byte>();
+        Assert.That(() => server.SendBinaryHeader(-1, output), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => server.SendBinaryHeader(1, null!), Throws.ArgumentNullException);
+
+        server.SendBinary([1], output, fin: false);
+        Assert.That(() => server.SendBinaryHeader(1, output), Throws.InvalidOperationException, "inside a fragmented message");
+        server.SendContinuation([2], output, fin: true);
+        server.SendClose(new CloseStatus(CloseCode.NormalClosure), output);
+        Assert.That(() => server.SendBinaryHeader(1, output), Throws.InvalidOperationException, "after the close");
     }
 
     [Test]

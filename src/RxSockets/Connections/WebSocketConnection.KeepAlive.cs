@@ -7,17 +7,39 @@ using RxSockets.Protocol;
 
 namespace RxSockets;
 
-/// <summary>Pings, pongs, latency and the keepalive loop (runtime's KeepAlive.cs, python's keepalive()).</summary>
+/// <summary>Pings, pongs, latency and keepalive (runtime's KeepAlive.cs, python's keepalive()).</summary>
+/// <remarks>
+/// Keepalive is one <see cref="ITimer"/> from <see cref="WebSocketOptions.TimeProvider"/>, re-armed
+/// by its own callback, not an async loop around <c>Task.Delay</c>: an idle connection holds the
+/// timer and nothing else (the loop held a state machine, a delay promise, its timer and a token
+/// registration, about 400 bytes, issue 7). The timer has two phases, told apart by
+/// <see cref="_keepAlivePing"/>: waiting for the interval (0), and waiting for the pong of that
+/// ping within <see cref="WebSocketOptions.PingTimeout"/>. A pong that answers it re-arms the timer
+/// for the next interval. A tick that comes before its phase's time (a tick already under way when
+/// a pong re-armed the timer) re-arms the timer for the time left, so it never pings early.
+/// </remarks>
 public sealed partial class WebSocketConnection
 {
-    /// <summary>Pings waiting for their pong, keyed by the counter in their payload; guarded by itself.</summary>
-    private readonly SortedDictionary<long, (long Started, TaskCompletionSource<TimeSpan> Pong)> _pendingPings = [];
+    /// <summary>Pings waiting for their pong, keyed by the counter in their payload, created by the first ping; guarded by <see cref="_engineLock"/>. Keepalive pings have no waiter.</summary>
+    private SortedDictionary<long, (long Started, TaskCompletionSource<TimeSpan>? Pong)>? _pendingPings;
 
-    /// <summary>Counter written in each ping payload (8 bytes, big-endian) to match its pong.</summary>
+    /// <summary>Set once no pong can arrive any more (the read loop ended): pings fail at once and keepalive stops; guarded by <see cref="_engineLock"/>.</summary>
+    private bool _pingsEnded;
+
+    /// <summary>Counter written in each ping payload (8 bytes, big-endian) to match its pong; guarded by <see cref="_engineLock"/>.</summary>
     private long _pingCounter;
 
     /// <summary>Round-trip time of the last answered ping, in ticks of <see cref="TimeSpan"/>; 0 before the first.</summary>
     private long _latencyTicks;
+
+    /// <summary>The keepalive timer (one-shot, re-armed by each phase), or null without <see cref="WebSocketOptions.PingInterval"/> or once stopped; guarded by <see cref="_engineLock"/>.</summary>
+    private ITimer? _keepAliveTimer;
+
+    /// <summary>When the current keepalive phase began, a timestamp of <see cref="WebSocketOptions.TimeProvider"/>; guarded by <see cref="_engineLock"/>.</summary>
+    private long _keepAliveSince;
+
+    /// <summary>The keepalive ping whose pong is due within <see cref="WebSocketOptions.PingTimeout"/>, or 0 while waiting for the interval; guarded by <see cref="_engineLock"/>.</summary>
+    private long _keepAlivePing;
 
     /// <summary>The round-trip time of the most recent ping answered by a pong (keepalive or <see cref="PingAsync"/>); zero before the first.</summary>
     public TimeSpan Latency => TimeSpan.FromTicks(Volatile.Read(ref _latencyTicks));
@@ -33,26 +55,116 @@ public sealed partial class WebSocketConnection
     public async Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfNotOpen();
-        long id = Interlocked.Increment(ref _pingCounter);
         var pong = new TaskCompletionSource<TimeSpan>(_signalOptions);
-        lock (_pendingPings)
+        long id;
+        bool ended;
+        lock (_engineLock)
         {
-            _pendingPings.Add(id, (_options.TimeProvider.GetTimestamp(), pong));
+            id = ++_pingCounter;
+            ended = _pingsEnded;
+            if (!ended)
+            {
+                (_pendingPings ??= []).Add(id, (_options.TimeProvider.GetTimestamp(), pong));
+            }
         }
 
-        byte[] payload = new byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(payload, id);
-        if (!_outgoing.Writer.TryWrite(new OutgoingItem(OutgoingKind.Ping, Message.FromBinary(payload), null, 0, null)))
+        if (ended || !SendPing(id))
         {
-            pong.TrySetException(ClosedError());
-        }
-
-        if (_stopped.IsCancellationRequested)
-        {
-            FailPendingPings(); // closed meanwhile: do not wait for a pong that cannot come
+            pong.TrySetException(ClosedError()); // closed meanwhile: do not wait for a pong that cannot come
         }
 
         return await pong.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Queues a ping carrying <paramref name="id"/>; returns false when the connection no longer sends.</summary>
+    private bool SendPing(long id)
+    {
+        byte[] payload = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(payload, id);
+        return _outgoing.Writer.TryWrite(new OutgoingItem(OutgoingKind.Ping, Message.FromBinary(payload), null, 0, null));
+    }
+
+    /// <summary>Starts keepalive: the first ping goes out one <see cref="WebSocketOptions.PingInterval"/> from now.</summary>
+    private void StartKeepAlive(TimeSpan interval)
+    {
+        ITimer timer = _options.TimeProvider.CreateTimer(static state => ((WebSocketConnection)state!).OnKeepAliveTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        lock (_engineLock)
+        {
+            if (_pingsEnded)
+            {
+                timer.Dispose();
+                return;
+            }
+
+            _keepAliveTimer = timer;
+            _keepAliveSince = _options.TimeProvider.GetTimestamp();
+            timer.Change(interval, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>
+    /// The keepalive timer's callback: pings once the interval has passed; fails the connection
+    /// with 1011 "keepalive ping timeout" when the pong of that ping did not come within
+    /// <see cref="WebSocketOptions.PingTimeout"/>.
+    /// </summary>
+    private void OnKeepAliveTimer()
+    {
+        TimeProvider time = _options.TimeProvider;
+        long ping = 0;
+        TimeSpan timedOut = TimeSpan.Zero;
+        lock (_engineLock)
+        {
+            if (_keepAliveTimer is not { } timer)
+            {
+                return; // stopped
+            }
+
+            long now = time.GetTimestamp();
+            bool awaitingPong = _keepAlivePing != 0;
+            TimeSpan phase = awaitingPong ? _options.PingTimeout!.Value : _options.PingInterval!.Value;
+            TimeSpan left = phase - time.GetElapsedTime(_keepAliveSince, now);
+            if (left > TimeSpan.Zero)
+            {
+                timer.Change(left, Timeout.InfiniteTimeSpan); // a tick from before a pong re-armed the timer
+                return;
+            }
+
+            if (awaitingPong)
+            {
+                _keepAlivePing = 0;
+                timedOut = phase;
+            }
+            else if (_engine.State != ConnectionState.Open)
+            {
+                return; // closing: keepalive is over
+            }
+            else
+            {
+                ping = ++_pingCounter;
+                (_pendingPings ??= []).Add(ping, (now, null));
+                _keepAliveSince = now;
+                if (_options.PingTimeout is TimeSpan timeout)
+                {
+                    _keepAlivePing = ping;
+                    timer.Change(timeout, Timeout.InfiniteTimeSpan);
+                }
+                else
+                {
+                    timer.Change(phase, Timeout.InfiniteTimeSpan); // keepalive without a deadline: the pings alone keep NATs and proxies open
+                }
+            }
+        }
+
+        if (timedOut > TimeSpan.Zero)
+        {
+            Log.KeepAliveTimedOut(_logger, Id, timedOut);
+            _localError ??= new TimeoutException($"No pong within the keepalive ping timeout ({timedOut.TotalSeconds:0.###} s).");
+            FailConnection(new CloseStatus(CloseCode.InternalError, "keepalive ping timeout"));
+        }
+        else
+        {
+            SendPing(ping); // outside the lock: with inline execution the writer runs right here
+        }
     }
 
     /// <summary>Completes the pings a pong answers: the one it names and all earlier ones.</summary>
@@ -65,13 +177,13 @@ public sealed partial class WebSocketConnection
 
         long id = BinaryPrimitives.ReadInt64BigEndian(payload);
         long now = _options.TimeProvider.GetTimestamp();
-        var answered = new List<(TaskCompletionSource<TimeSpan> Pong, TimeSpan Latency)>();
-        lock (_pendingPings)
+        List<(TaskCompletionSource<TimeSpan> Pong, TimeSpan Latency)>? answered = null;
+        lock (_engineLock)
         {
-            while (_pendingPings.Count > 0)
+            while (_pendingPings is { Count: > 0 })
             {
-                KeyValuePair<long, (long Started, TaskCompletionSource<TimeSpan> Pong)> first = default;
-                foreach (KeyValuePair<long, (long, TaskCompletionSource<TimeSpan>)> entry in _pendingPings)
+                KeyValuePair<long, (long Started, TaskCompletionSource<TimeSpan>? Pong)> first = default;
+                foreach (KeyValuePair<long, (long, TaskCompletionSource<TimeSpan>?)> entry in _pendingPings)
                 {
                     first = entry;
                     break;
@@ -85,73 +197,60 @@ public sealed partial class WebSocketConnection
                 _pendingPings.Remove(first.Key);
                 TimeSpan latency = _options.TimeProvider.GetElapsedTime(first.Value.Started, now);
                 Volatile.Write(ref _latencyTicks, latency.Ticks);
-                answered.Add((first.Value.Pong, latency));
+                if (first.Value.Pong is { } pong)
+                {
+                    (answered ??= []).Add((pong, latency));
+                }
+            }
+
+            if (_keepAlivePing != 0 && _keepAlivePing <= id && _keepAliveTimer is { } timer)
+            {
+                // The keepalive ping is answered: the next one goes out one interval from now.
+                _keepAlivePing = 0;
+                _keepAliveSince = now;
+                timer.Change(_options.PingInterval!.Value, Timeout.InfiniteTimeSpan);
             }
         }
 
-        foreach ((TaskCompletionSource<TimeSpan> pong, TimeSpan latency) in answered)
+        if (answered is not null)
         {
-            pong.TrySetResult(latency); // outside the lock: waiters may run inline
+            foreach ((TaskCompletionSource<TimeSpan> pong, TimeSpan latency) in answered)
+            {
+                pong.TrySetResult(latency); // outside the lock: waiters may run inline
+            }
         }
     }
 
+    /// <summary>Once no pong can arrive (the read loop ended): stops keepalive and fails the pings still waiting, now and later.</summary>
     private void FailPendingPings()
     {
-        List<TaskCompletionSource<TimeSpan>> waiting;
-        lock (_pendingPings)
+        List<TaskCompletionSource<TimeSpan>>? waiting = null;
+        lock (_engineLock)
         {
-            waiting = [.. System.Linq.Enumerable.Select(_pendingPings.Values, v => v.Pong)];
-            _pendingPings.Clear();
-        }
-
-        foreach (TaskCompletionSource<TimeSpan> pong in waiting)
-        {
-            pong.TrySetException(ClosedError());
-        }
-    }
-
-    /// <summary>
-    /// Pings every <see cref="WebSocketOptions.PingInterval"/>; without a pong within
-    /// <see cref="WebSocketOptions.PingTimeout"/> the connection fails with 1011 "keepalive ping timeout".
-    /// </summary>
-    private async Task KeepAliveLoopAsync()
-    {
-        await ThreadPoolSwitch.Yield(stay: _options.InlineExecution); // started by Start, runs on the thread pool
-        TimeSpan interval = _options.PingInterval!.Value;
-        TimeProvider time = _options.TimeProvider;
-        CancellationToken stopped = _stopped.Token;
-        try
-        {
-            while (true)
+            _pingsEnded = true;
+            _keepAliveTimer?.Dispose();
+            _keepAliveTimer = null;
+            _keepAlivePing = 0;
+            if (_pendingPings is not null)
             {
-                await Task.Delay(interval, time, stopped).ConfigureAwait(false);
-                if (State != ConnectionState.Open)
+                foreach ((long _, TaskCompletionSource<TimeSpan>? pong) in _pendingPings.Values)
                 {
-                    return;
+                    if (pong is not null)
+                    {
+                        (waiting ??= []).Add(pong);
+                    }
                 }
 
-                Task<TimeSpan> pong = PingAsync(stopped);
-                if (_options.PingTimeout is not TimeSpan timeout)
-                {
-                    continue; // keepalive without a deadline: the pings alone keep NATs and proxies open
-                }
-
-                try
-                {
-                    await pong.WaitAsync(timeout, time, stopped).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    Log.KeepAliveTimedOut(_logger, Id, timeout);
-                    _localError ??= new TimeoutException($"No pong within the keepalive ping timeout ({timeout.TotalSeconds:0.###} s).");
-                    FailConnection(new CloseStatus(CloseCode.InternalError, "keepalive ping timeout"));
-                    return;
-                }
+                _pendingPings.Clear();
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or ConnectionClosedException)
+
+        if (waiting is not null)
         {
-            // The connection closed: keepalive is over.
+            foreach (TaskCompletionSource<TimeSpan> pong in waiting)
+            {
+                pong.TrySetException(ClosedError());
+            }
         }
     }
 }

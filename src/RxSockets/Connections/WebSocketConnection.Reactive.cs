@@ -95,13 +95,12 @@ public sealed partial class WebSocketConnection
     private async Task PumpAsync()
     {
         await ThreadPoolSwitch.Yield(stay: _options.InlineExecution); // off the subscriber's thread, unless inline
-        var reader = _incoming.Reader;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (await _incoming.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 ImmutableArray<IObserver<Message>> subscribers = await WaitForSubscribersAsync().ConfigureAwait(false);
-                if (!reader.TryRead(out Message message))
+                if (!_incoming.TryRead(out Message message))
                 {
                     continue;
                 }

@@ -5,7 +5,6 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using RxSockets.Protocol;
 
@@ -15,7 +14,7 @@ namespace RxSockets;
 public sealed partial class WebSocketConnection
 {
     /// <summary>Complete messages waiting for a consumer; bounded by <see cref="WebSocketOptions.MaxQueue"/>; the read loop is its only writer.</summary>
-    private readonly Channel<Message> _incoming;
+    private readonly BoundedQueue<Message> _incoming;
 
     /// <summary>Receives the next message.</summary>
     /// <param name="cancellationToken">Cancels the wait (the connection stays open).</param>
@@ -24,13 +23,19 @@ public sealed partial class WebSocketConnection
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        try
+        cancellationToken.ThrowIfCancellationRequested(); // a cancelled call takes nothing, even when a message waits
+        while (true)
         {
-            return await _incoming.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
-        {
-            throw ClosedError();
+            if (_incoming.TryRead(out Message message))
+            {
+                return message;
+            }
+
+            // Throws the closure itself (the queue's completion error) after an abnormal close.
+            if (!await _incoming.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw ClosedError();
+            }
         }
     }
 
@@ -52,17 +57,8 @@ public sealed partial class WebSocketConnection
     {
         while (true)
         {
-            bool more;
-            try
-            {
-                more = await _incoming.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (ChannelClosedException)
-            {
-                throw ClosedError();
-            }
-
-            if (!more)
+            // Throws the closure itself (the queue's completion error) after an abnormal close.
+            if (!await _incoming.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 ConnectionClosedException closed = ClosedError();
                 if (!closed.IsNormal)
@@ -73,7 +69,7 @@ public sealed partial class WebSocketConnection
                 yield break;
             }
 
-            while (_incoming.Reader.TryRead(out Message message))
+            while (_incoming.TryRead(out Message message))
             {
                 yield return message;
             }
@@ -82,7 +78,8 @@ public sealed partial class WebSocketConnection
 
     /// <summary>
     /// The read loop (Kestrel's shape): read, feed the engine, advance, drain events, let the writer
-    /// send what the engine produced, and stop at the end of the stream.
+    /// send what the engine produced, and stop at the end of the stream; then finish the connection
+    /// (<see cref="FinishAsync"/>). Never throws.
     /// </summary>
     private async Task ReadLoopAsync()
     {
@@ -145,14 +142,27 @@ public sealed partial class WebSocketConnection
             Log.TransportError(_logger, Id, ex);
         }
 
-        lock (_engineLock)
+        try
         {
-            _engine.ReceiveEof();
+            lock (_engineLock)
+            {
+                _engine.ReceiveEof();
+            }
+
+            await DrainEventsAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            // Aborted while the last messages waited for queue room: they are dropped.
+        }
+        catch (Exception ex)
+        {
+            Log.InternalError(_logger, Id, ex);
         }
 
-        await DrainEventsAsync().ConfigureAwait(false);
         _closedException = DescribeClosure();
-        _incoming.Writer.TryComplete(_closedException.IsNormal ? null : _closedException);
+        _incoming.TryComplete(_closedException.IsNormal ? null : _closedException);
+        await FinishAsync().ConfigureAwait(false);
     }
 
     /// <summary>Acts on every event the engine has; returns whether there was any.</summary>
@@ -236,6 +246,20 @@ public sealed partial class WebSocketConnection
     {
         // Fast path without an await; when the queue is full, waiting here pauses the read loop
         // so TCP pushes back (unless the transport is aborted meanwhile).
-        return _incoming.Writer.TryWrite(message) ? ValueTask.CompletedTask : _incoming.Writer.WriteAsync(message, _abort.Token);
+        return _incoming.TryWrite(message) ? ValueTask.CompletedTask : EnqueueWhenRoomAsync(message);
+    }
+
+    /// <summary>Waits for room in the incoming queue; throws <see cref="OperationCanceledException"/> when the transport is aborted meanwhile.</summary>
+    private async ValueTask EnqueueWhenRoomAsync(Message message)
+    {
+        // The read loop is the queue's only writer and completes it only after its last message:
+        // room can only be taken by this loop, so the retry succeeds.
+        while (await _incoming.WaitToWriteAsync(_abort.Token).ConfigureAwait(false))
+        {
+            if (_incoming.TryWrite(message))
+            {
+                return;
+            }
+        }
     }
 }

@@ -33,13 +33,23 @@ internal static class HandlerRunner
     /// <param name="handler">The handler.</param>
     /// <param name="stopping">Cancelled when the server stops; the handler's token is also cancelled when the connection closes.</param>
     /// <param name="logger">Where handler failures are logged.</param>
-    public static async Task RunAsync(WebSocketConnection connection, Func<WebSocketConnection, CancellationToken, Task> handler, ILogger logger, CancellationToken stopping)
+    /// <param name="callerCancelsOnStop">
+    /// True when the caller cancels the handler's token itself once <paramref name="stopping"/> is
+    /// cancelled (<see cref="WebSocketConnection.CancelHandler"/>, as <see cref="WebSocketServer"/>
+    /// does for all its connections): no registration on <paramref name="stopping"/> per connection.
+    /// </param>
+    public static async Task RunAsync(WebSocketConnection connection, Func<WebSocketConnection, CancellationToken, Task> handler, ILogger logger, CancellationToken stopping, bool callerCancelsOnStop = false)
     {
-        using var handlerToken = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        CancelOnClose(connection, handlerToken);
+        // The connection cancels this token itself once it closed; the server cancels it when it
+        // stops (WebSocketServer.StopAsync). No linked source on the server's token and no
+        // continuation on Completion per connection (issue 7).
+        CancellationToken handlerToken = connection.CreateHandlerToken(stopping);
+        using CancellationTokenRegistration stop = callerCancelsOnStop
+            ? default
+            : stopping.UnsafeRegister(static state => ((WebSocketConnection)state!).CancelHandler(), connection);
         try
         {
-            await handler(connection, handlerToken.Token).ConfigureAwait(false);
+            await handler(connection, handlerToken).ConfigureAwait(false);
             await connection.CloseAsync(CloseCode.NormalClosure, string.Empty, CancellationToken.None).ConfigureAwait(false);
         }
         catch (WebSocketCloseException close)
@@ -63,21 +73,5 @@ internal static class HandlerRunner
         {
             await connection.Completion.ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Cancels the handler's token when the connection closes, so handlers waiting on anything else wake up.</summary>
-    private static void CancelOnClose(WebSocketConnection connection, CancellationTokenSource handlerToken)
-    {
-        _ = connection.Completion.ContinueWith(static (_, state) =>
-        {
-            try
-            {
-                ((CancellationTokenSource)state!).Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // The handler already finished.
-            }
-        }, handlerToken, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 }

@@ -56,7 +56,7 @@ public sealed partial class WebSocketServer
 
             try
             {
-                await HandlerRunner.RunAsync(connection, _handler, _logger, _shutdown.Token).ConfigureAwait(false);
+                await HandlerRunner.RunAsync(connection, _handler, _logger, _shutdown.Token, callerCancelsOnStop: true).ConfigureAwait(false);
             }
             finally
             {

@@ -226,6 +226,14 @@ public sealed partial class WebSocketServer : IAsyncDisposable
         }
 
         await _shutdown.CancelAsync().ConfigureAwait(false);
+
+        // Handlers see their token cancelled now (it is not linked to _shutdown); a handler that
+        // starts after this loop finds _shutdown cancelled (HandlerRunner, CreateHandlerToken).
+        foreach (WebSocketConnection connection in _connections.Keys)
+        {
+            connection.CancelHandler();
+        }
+
         _listener.Dispose();
         await _acceptLoop.ConfigureAwait(false);
 

@@ -208,6 +208,63 @@ public sealed class KeepAliveTests
         Assert.That(await observer.Ended.Within(), Is.SameAs(info));
     }
 
+    [Test]
+    public async Task KeepAlive_PongArrivesLate_NextPingOneIntervalAfterThePong_AndNoTimeout()
+    {
+        var time = new RecordingTimeProvider();
+        await using var peer = RawPeer.Start(KeepAliveOptions(time));
+
+        await time.WhenTimersCreated(Interval, 1).Within();
+        time.Advance(Interval);
+        await peer.ReadUntilAsync(ProtocolEventType.Ping);
+        await time.WhenTimersCreated(PingTimeout, 2).Within(); // the pong deadline (20 s, like the interval)
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        await peer.AnswerAsync(); // the pong at 30 s re-arms the timer for the next interval
+        await time.WhenTimersCreated(Interval, 3).Within();
+
+        time.Advance(TimeSpan.FromSeconds(15)); // 45 s: past the first ping's deadline, which no longer counts
+        Assert.That(peer.Connection.State, Is.EqualTo(ConnectionState.Open));
+        time.Advance(TimeSpan.FromSeconds(5)); // 50 s: one interval after the pong
+        RawEvent second = await peer.ReadUntilAsync(ProtocolEventType.Ping);
+        Assert.That(second.Payload, Is.EqualTo(new byte[] { 0, 0, 0, 0, 0, 0, 0, 2 }), "the second ping, not an early one");
+        Assert.That(peer.Connection.State, Is.EqualTo(ConnectionState.Open));
+    }
+
+    [Test]
+    public async Task KeepAlive_WithoutPingTimeout_PingsEveryIntervalAndNeverCloses()
+    {
+        var time = new RecordingTimeProvider();
+        WebSocketOptions options = KeepAliveOptions(time);
+        options.PingTimeout = null;
+        await using var peer = RawPeer.Start(options);
+
+        for (int round = 1; round <= 4; round++)
+        {
+            await time.WhenTimersCreated(Interval, round).Within();
+            time.Advance(Interval);
+            RawEvent ping = await peer.ReadUntilAsync(ProtocolEventType.Ping); // never answered
+            Assert.That(ping.Payload[^1], Is.EqualTo((byte)round));
+        }
+
+        Assert.That(peer.Connection.State, Is.EqualTo(ConnectionState.Open));
+        Assert.That(time.TimersCreated(Interval), Is.EqualTo(5), "armed at the start and after each ping, for the interval only: no deadline");
+    }
+
+    [Test]
+    public async Task KeepAlive_ConnectionClosed_StopsPinging()
+    {
+        var time = new RecordingTimeProvider();
+        await using var pair = ConnectionPair.Create(new WebSocketOptions { PingInterval = null }, KeepAliveOptions(time));
+        await time.WhenTimersCreated(Interval, 1).Within();
+
+        await pair.Client.CloseAsync(CloseCode.NormalClosure, "bye").Within();
+        await pair.Server.Completion.Within();
+        int armed = time.TimersCreated(Interval);
+        time.Advance(Interval * 3);
+        Assert.That(time.TimersCreated(Interval), Is.EqualTo(armed), "the keepalive timer is gone: nothing re-arms");
+    }
+
     private static WebSocketOptions KeepAliveOptions(TimeProvider time) => new()
     {
         PingInterval = Interval,

@@ -28,6 +28,57 @@ public sealed class ServerTests
     }
 
     [Test]
+    public async Task StopAsync_HandlerWaitingOnlyOnItsToken_IsCancelledAndClientSees1001WithTheShutdownReason()
+    {
+        // The server cancels its handlers' tokens itself at shutdown (no registration on its
+        // shutdown token per connection, issue 7).
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        WebSocketServer server = await WebSocketServer.StartAsync(async (ws, ct) =>
+        {
+            waiting.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            finally
+            {
+                cancelled.TrySetResult();
+            }
+        }, "127.0.0.1", 0);
+        await using WebSocketConnection client = await WebSocketClient.ConnectAsync(server.Uri);
+        await waiting.Task.WaitAsync(s_wait);
+
+        await server.StopAsync().WaitAsync(s_wait);
+
+        await cancelled.Task.WaitAsync(s_wait);
+        await client.Completion.WaitAsync(s_wait);
+        Assert.That(client.CloseInfo!.Received, Is.EqualTo(new CloseStatus(CloseCode.GoingAway, "server shutting down")));
+    }
+
+    [Test]
+    public async Task Handler_ConnectionClosedByThePeer_ItsTokenIsCancelled()
+    {
+        var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using WebSocketServer server = await WebSocketServer.StartAsync(async (ws, ct) =>
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                cancelled.TrySetResult(ws.Completion.IsCompleted);
+                throw;
+            }
+        }, "127.0.0.1", 0);
+        await using WebSocketConnection client = await WebSocketClient.ConnectAsync(server.Uri);
+        await client.CloseAsync(CloseCode.NormalClosure, "bye").WaitAsync(s_wait);
+
+        Assert.That(await cancelled.Task.WaitAsync(s_wait), Is.True, "cancelled once the connection is closed");
+    }
+
+    [Test]
     public async Task AsyncHandler_Greeting_SeesPathAndCloses1000()
     {
         var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

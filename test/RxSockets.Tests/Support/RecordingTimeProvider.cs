@@ -7,9 +7,10 @@ using Microsoft.Extensions.Time.Testing;
 namespace RxSockets.Tests;
 
 /// <summary>
-/// A <see cref="FakeTimeProvider"/> that reports each timer it creates, so a test can advance
+/// A <see cref="FakeTimeProvider"/> that reports each timer it arms, so a test can advance
 /// virtual time only once the loop it drives has armed its timer (loops run on the thread pool;
-/// advancing earlier would simply be missed).
+/// advancing earlier would simply be missed). Arming is creating a timer with a due time or
+/// changing one to a due time (<see cref="ITimer.Change"/>): keepalive re-arms one timer.
 /// </summary>
 internal sealed class RecordingTimeProvider : FakeTimeProvider
 {
@@ -17,7 +18,7 @@ internal sealed class RecordingTimeProvider : FakeTimeProvider
     private readonly List<TimeSpan> _created = [];
     private readonly List<(TimeSpan DueTime, int Count, TaskCompletionSource Signal)> _waiters = [];
 
-    /// <summary>How many timers with this due time have been created so far.</summary>
+    /// <summary>How many timers have been armed with this due time so far.</summary>
     public int TimersCreated(TimeSpan dueTime)
     {
         lock (_gate)
@@ -26,7 +27,7 @@ internal sealed class RecordingTimeProvider : FakeTimeProvider
         }
     }
 
-    /// <summary>Completes once at least <paramref name="count"/> timers with <paramref name="dueTime"/> have been created.</summary>
+    /// <summary>Completes once timers have been armed at least <paramref name="count"/> times with <paramref name="dueTime"/>.</summary>
     public Task WhenTimersCreated(TimeSpan dueTime, int count)
     {
         lock (_gate)
@@ -45,6 +46,16 @@ internal sealed class RecordingTimeProvider : FakeTimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ITimer timer = base.CreateTimer(callback, state, dueTime, period);
+        if (dueTime != Timeout.InfiniteTimeSpan)
+        {
+            Armed(dueTime);
+        }
+
+        return new RecordingTimer(this, timer);
+    }
+
+    private void Armed(TimeSpan dueTime)
+    {
         lock (_gate)
         {
             _created.Add(dueTime);
@@ -58,7 +69,23 @@ internal sealed class RecordingTimeProvider : FakeTimeProvider
                 }
             }
         }
+    }
 
-        return timer;
+    private sealed class RecordingTimer(RecordingTimeProvider provider, ITimer timer) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            bool changed = timer.Change(dueTime, period);
+            if (changed && dueTime != Timeout.InfiniteTimeSpan)
+            {
+                provider.Armed(dueTime);
+            }
+
+            return changed;
+        }
+
+        public void Dispose() => timer.Dispose();
+
+        public ValueTask DisposeAsync() => timer.DisposeAsync();
     }
 }

@@ -101,18 +101,29 @@ public sealed partial class WebSocketConnection
                 {
                     while (true)
                     {
+                        // One lock per event: take an event still queued (ReceiveData stops after
+                        // each one, and another thread's Fail may add one), else parse more input.
+                        // ReceiveData runs only once every event is taken, because the payload of
+                        // an event is borrowed until the next ReceiveData call, which only this
+                        // loop makes: safe to use outside the lock.
+                        ProtocolEvent protocolEvent;
+                        bool flush;
                         lock (_engineLock)
                         {
-                            _engine.ReceiveData(buffer, out SequencePosition consumed, out examined);
-                            buffer = buffer.Slice(consumed);
+                            if (!_engine.TryReadEvent(out protocolEvent))
+                            {
+                                _engine.ReceiveData(buffer, out SequencePosition consumed, out examined);
+                                buffer = buffer.Slice(consumed);
+                                if (!_engine.TryReadEvent(out protocolEvent))
+                                {
+                                    break; // everything parsed: wait for more input
+                                }
+                            }
+
+                            flush = _engine.HasPendingOutput;
                         }
 
-                        // The payload of an event is borrowed until the next ReceiveData call,
-                        // which only this loop makes: safe to use outside the lock.
-                        if (!await DrainEventsAsync().ConfigureAwait(false))
-                        {
-                            break;
-                        }
+                        await HandleEventAsync(protocolEvent, flush).ConfigureAwait(false);
                     }
                 }
                 finally
@@ -165,7 +176,7 @@ public sealed partial class WebSocketConnection
         await FinishAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Acts on every event the engine has; returns whether there was any.</summary>
+    /// <summary>Acts on every event the engine has queued (after the end of the input); returns whether there was any.</summary>
     private async ValueTask<bool> DrainEventsAsync()
     {
         bool any = false;
@@ -177,58 +188,62 @@ public sealed partial class WebSocketConnection
             {
                 if (!_engine.TryReadEvent(out protocolEvent))
                 {
-                    break;
+                    return any;
                 }
 
                 flush = _engine.HasPendingOutput;
             }
 
-            if (flush || protocolEvent.Type is ProtocolEventType.Close or ProtocolEventType.Failed)
-            {
-                // A pong, a close echo or a failure close: send it before possibly waiting for queue
-                // room. After a close the writer must also look at ShouldCloseTransport, even when
-                // nothing is left to write (the server closes TCP once the handshake is complete).
-                _outgoing.Writer.TryWrite(OutgoingItem.FlushPending);
-            }
-
             any = true;
-            switch (protocolEvent.Type)
-            {
-                case ProtocolEventType.TextMessage:
-                    await EnqueueIncomingAsync(Message.FromText(Encoding.UTF8.GetString(protocolEvent.Payload.Span))).ConfigureAwait(false);
-                    break;
+            await HandleEventAsync(protocolEvent, flush).ConfigureAwait(false);
+        }
+    }
 
-                case ProtocolEventType.BinaryMessage:
-                    await EnqueueIncomingAsync(Message.FromBinary(CopyOf(protocolEvent.Payload.Span))).ConfigureAwait(false);
-                    break;
-
-                case ProtocolEventType.Pong:
-                    OnPong(protocolEvent.Payload.Span);
-                    break;
-
-                case ProtocolEventType.Close:
-                    Log.CloseReceived(_logger, Id, protocolEvent.CloseStatus);
-                    ArmCloseTimer();
-                    break;
-
-                case ProtocolEventType.Failed:
-                    if (protocolEvent.Error != ProtocolError.UnexpectedEndOfStream)
-                    {
-                        _localError ??= protocolEvent.Error is ProtocolError.MessageTooBig or ProtocolError.FrameTooBig or ProtocolError.TooManyFragments
-                            ? new MessageTooLargeException(protocolEvent.Error, protocolEvent.CloseStatus)
-                            : new WebSocketProtocolException(protocolEvent.Error, protocolEvent.CloseStatus);
-                        Log.ProtocolError(_logger, Id, protocolEvent.Error);
-                        ArmCloseTimer();
-                    }
-
-                    break;
-
-                default:
-                    break; // Ping: the engine queued the pong, flushed above.
-            }
+    /// <summary>Acts on one event; <paramref name="flush"/> says the engine has frames of its own to send (a pong, a close echo).</summary>
+    private async ValueTask HandleEventAsync(ProtocolEvent protocolEvent, bool flush)
+    {
+        if (flush || protocolEvent.Type is ProtocolEventType.Close or ProtocolEventType.Failed)
+        {
+            // A pong, a close echo or a failure close: send it before possibly waiting for queue
+            // room. After a close the writer must also look at ShouldCloseTransport, even when
+            // nothing is left to write (the server closes TCP once the handshake is complete).
+            _outgoing.Writer.TryWrite(OutgoingItem.FlushPending);
         }
 
-        return any;
+        switch (protocolEvent.Type)
+        {
+            case ProtocolEventType.TextMessage:
+                await EnqueueIncomingAsync(Message.FromText(Encoding.UTF8.GetString(protocolEvent.Payload.Span))).ConfigureAwait(false);
+                break;
+
+            case ProtocolEventType.BinaryMessage:
+                await EnqueueIncomingAsync(Message.FromBinary(CopyOf(protocolEvent.Payload.Span))).ConfigureAwait(false);
+                break;
+
+            case ProtocolEventType.Pong:
+                OnPong(protocolEvent.Payload.Span);
+                break;
+
+            case ProtocolEventType.Close:
+                Log.CloseReceived(_logger, Id, protocolEvent.CloseStatus);
+                ArmCloseTimer();
+                break;
+
+            case ProtocolEventType.Failed:
+                if (protocolEvent.Error != ProtocolError.UnexpectedEndOfStream)
+                {
+                    _localError ??= protocolEvent.Error is ProtocolError.MessageTooBig or ProtocolError.FrameTooBig or ProtocolError.TooManyFragments
+                        ? new MessageTooLargeException(protocolEvent.Error, protocolEvent.CloseStatus)
+                        : new WebSocketProtocolException(protocolEvent.Error, protocolEvent.CloseStatus);
+                    Log.ProtocolError(_logger, Id, protocolEvent.Error);
+                    ArmCloseTimer();
+                }
+
+                break;
+
+            default:
+                break; // Ping: the engine queued the pong, flushed above.
+        }
     }
 
     /// <summary>

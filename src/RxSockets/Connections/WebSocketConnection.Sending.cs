@@ -61,16 +61,17 @@ public sealed partial class WebSocketConnection
         // An already cancelled token must not queue anything: the caller sees OperationCanceledException
         // and has every reason to believe the message was not sent (runtime's ManagedWebSocket does the same).
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfNotOpen();
 
         // Fast path (issue 7): nothing queued and nobody writing, so write the frame here and flush,
         // without a queue item, a completion source or a hop to the write loop and back. Same
-        // contract: it completes once the frame is flushed to the transport.
+        // contract: it completes once the frame is flushed to the transport. TryWriteInline checks
+        // that the connection is open under the engine lock it takes anyway.
         if (Volatile.Read(ref _queuedBytes) < _options.WriteHighWaterMark && TryWriteInline(message, out ValueTask<FlushResult> flush))
         {
             return flush.IsCompletedSuccessfully ? EndInlineFlush() : AwaitInlineFlushAsync(flush, cancellationToken);
         }
 
+        ThrowIfNotOpen();
         return SendQueuedAsync(message, cancellationToken);
     }
 
@@ -341,7 +342,7 @@ public sealed partial class WebSocketConnection
             {
                 if (_engine.State != ConnectionState.Open)
                 {
-                    throw DescribeClosureLocked();
+                    throw _closedException ?? DescribeClosureLocked();
                 }
 
                 if (!TryWriteDirectHeader(message, output, out direct))

@@ -18,15 +18,12 @@ namespace RxSockets.Tests.Connections;
 [CancelAfter(60_000)]
 public sealed class DirectSendTests
 {
-    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_wait = LocalServer.Wait;
 
-    private static readonly ProtocolLimits s_limits = new() { MaxMessageSize = 8 * 1024 * 1024, MaxFrameSize = 8 * 1024 * 1024 };
-
-    private static WebSocketServerOptions ServerOptions(PerMessageDeflateOptions? compression = null) =>
-        new() { Host = "127.0.0.1", Port = 0, Limits = s_limits, Compression = compression };
+    private static WebSocketServerOptions ServerOptions(PerMessageDeflateOptions? compression = null) => LocalServer.Options(compression);
 
     private static WebSocketClientOptions ClientOptions(PerMessageDeflateOptions? compression = null, int maxQueue = 16) =>
-        new() { Limits = s_limits, Compression = compression, MaxQueue = maxQueue };
+        LocalServer.ClientOptions(compression, maxQueue);
 
     /// <summary>A payload of <paramref name="length"/> bytes whose first four bytes are its number and the rest depends on it.</summary>
     private static byte[] Payload(int number, int length)

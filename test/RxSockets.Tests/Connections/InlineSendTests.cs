@@ -20,14 +20,9 @@ namespace RxSockets.Tests.Connections;
 [CancelAfter(60_000)]
 public sealed class InlineSendTests
 {
-    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_wait = LocalServer.Wait;
 
-    private static readonly WebSocketServerOptions s_options = new()
-    {
-        Host = "127.0.0.1",
-        Port = 0,
-        Limits = new ProtocolLimits { MaxMessageSize = 4 * 1024 * 1024, MaxFrameSize = 4 * 1024 * 1024 },
-    };
+    private static readonly WebSocketServerOptions s_options = LocalServer.Options();
 
     /// <summary>A numbered message of <paramref name="size"/> bytes: the number, then filler.</summary>
     private static Message Numbered(int number, int size) =>

@@ -16,14 +16,9 @@ namespace RxSockets.Tests.Connections;
 [CancelAfter(60_000)]
 public sealed class SocketTransportTests
 {
-    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_wait = LocalServer.Wait;
 
-    private static readonly WebSocketServerOptions s_options = new()
-    {
-        Host = "127.0.0.1",
-        Port = 0,
-        Limits = new ProtocolLimits { MaxMessageSize = 8 * 1024 * 1024, MaxFrameSize = 8 * 1024 * 1024 },
-    };
+    private static readonly WebSocketServerOptions s_options = LocalServer.Options();
 
     private static byte[] RandomBytes(int length, int seed)
     {
@@ -43,7 +38,7 @@ public sealed class SocketTransportTests
                 await ws.SendAsync(message, ct);
             }
         }, s_options);
-        await using WebSocketConnection client = await WebSocketClient.ConnectAsync(server.Uri, new WebSocketClientOptions { Limits = s_options.Limits });
+        await using WebSocketConnection client = await WebSocketClient.ConnectAsync(server.Uri, LocalServer.ClientOptions());
 
         List<byte[]> sent = sizes.Select((size, i) => RandomBytes(size, i)).ToList();
         Task sending = Task.Run(async () =>
@@ -93,7 +88,7 @@ public sealed class SocketTransportTests
             allSent.TrySetResult();
             await ws.ReceiveAsync(ct); // until the client closes
         }, s_options);
-        await using WebSocketConnection client = await WebSocketClient.ConnectAsync(server.Uri, new WebSocketClientOptions { Limits = s_options.Limits, MaxQueue = 1 });
+        await using WebSocketConnection client = await WebSocketClient.ConnectAsync(server.Uri, LocalServer.ClientOptions(maxQueue: 1));
 
         await startReading.Task.WaitAsync(s_wait);
         for (int i = 0; i < count; i++)

@@ -2,7 +2,6 @@ using System;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading.Tasks;
-using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 
 namespace RxSockets.Tests;
@@ -16,15 +15,18 @@ public sealed class ServerHandshakeTests
     [Test]
     public async Task Handshake_Trickling_IsDroppedAtOpenTimeout()
     {
-        var time = new FakeTimeProvider();
-        await using WebSocketServer server = await WebSocketServer.StartAsync((_, _) => Task.CompletedTask, new WebSocketServerOptions { TimeProvider = time });
+        var time = new RecordingTimeProvider();
+        var openTimeout = TimeSpan.FromSeconds(10);
+        await using WebSocketServer server = await WebSocketServer.StartAsync((_, _) => Task.CompletedTask, new WebSocketServerOptions { TimeProvider = time, OpenTimeout = openTimeout });
         using var slow = new TcpClient();
         await slow.ConnectAsync(server.EndPoint);
         NetworkStream stream = slow.GetStream();
         await stream.WriteAsync("GET / HTTP/1.1\r\nHost: x\r\n"u8.ToArray());
-        await WaitForActiveAsync(server, 1);
 
-        time.Advance(TimeSpan.FromSeconds(10));
+        // The session counts as active before it creates its open-timeout timer: wait for the
+        // timer itself, or the clock may move before it exists and it would never fire.
+        await time.WhenTimersCreated(openTimeout, 1).WaitAsync(TimeSpan.FromSeconds(20));
+        time.Advance(openTimeout);
 
         int read = await stream.ReadAsync(new byte[100]).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
         Assert.That(read, Is.Zero, "dropped without an answer");
@@ -86,15 +88,6 @@ public sealed class ServerHandshakeTests
 
         await stopping.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.That(response.ToString(), Does.StartWith("HTTP/1.1 503 "));
-    }
-
-    private static async Task WaitForActiveAsync(WebSocketServer server, int count)
-    {
-        // The accept loop runs on the thread pool: wait until it has taken the socket.
-        while (server.ActiveSessions < count)
-        {
-            await Task.Yield();
-        }
     }
 
     private static async Task<string> SendRawAsync(WebSocketServer server, string request, bool untilHeadEnd = false)

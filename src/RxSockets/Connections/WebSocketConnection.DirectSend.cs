@@ -51,6 +51,13 @@ public sealed partial class WebSocketConnection
         return true;
     }
 
+    /// <summary>
+    /// Flushes what the gate's holder wrote, then, when <paramref name="direct"/> holds a payload
+    /// whose header was written, has the transport send it from the message's memory.
+    /// </summary>
+    private ValueTask<FlushResult> FlushAsync(PipeWriter output, ReadOnlyMemory<byte> direct) =>
+        direct.IsEmpty ? output.FlushAsync(_abort.Token) : FlushThenSendDirectAsync(output.FlushAsync(_abort.Token), direct);
+
     /// <summary>Waits for the header's flush, then has the transport send the payload from the message's memory.</summary>
     private async ValueTask<FlushResult> FlushThenSendDirectAsync(ValueTask<FlushResult> flush, ReadOnlyMemory<byte> payload)
     {

@@ -355,12 +355,7 @@ public sealed partial class WebSocketConnection
                 }
             }
 
-            flush = output.FlushAsync(_abort.Token);
-            if (!direct.IsEmpty)
-            {
-                flush = FlushThenSendDirectAsync(flush, direct); // the gate stays held until the payload is out
-            }
-
+            flush = FlushAsync(output, direct); // with a direct payload, the gate stays held until it is out
             return true;
         }
         catch (Exception ex) when (ex is not (ArgumentException or ConnectionClosedException))
@@ -474,12 +469,7 @@ public sealed partial class WebSocketConnection
                         closeOutput = direct.IsEmpty && _engine.ShouldCloseTransport && !_outputClosed;
                     }
 
-                    await output.FlushAsync(_abort.Token).ConfigureAwait(false);
-                    if (!direct.IsEmpty)
-                    {
-                        await ((SocketTransport)_transport).SendDirectAsync(direct).ConfigureAwait(false);
-                    }
-
+                    await FlushAsync(output, direct).ConfigureAwait(false);
                     CompleteBatch(batch, error: null);
                     if (closeOutput)
                     {

@@ -275,12 +275,7 @@ internal sealed class SocketTransport : ITransport
                         // The header was flushed before the request: send what is still in the
                         // pipe, then the payload from its owner's memory.
                         await SendFlushedAsync(reader).ConfigureAwait(false);
-                        ReadOnlyMemory<byte> payload = direct.Payload;
-                        while (!payload.IsEmpty)
-                        {
-                            int sent = await _socket.SendAsync(payload, SocketFlags.None).ConfigureAwait(false);
-                            payload = payload[sent..];
-                        }
+                        await SendAllAsync(direct.Payload).ConfigureAwait(false);
 
                         Interlocked.CompareExchange(ref _direct, null, direct);
                         direct.Done.TrySetResult();
@@ -340,13 +335,7 @@ internal sealed class SocketTransport : ITransport
     {
         if (buffer.IsSingleSegment)
         {
-            ReadOnlyMemory<byte> memory = buffer.First;
-            while (!memory.IsEmpty)
-            {
-                int sent = await _socket.SendAsync(memory, SocketFlags.None).ConfigureAwait(false);
-                memory = memory[sent..];
-            }
-
+            await SendAllAsync(buffer.First).ConfigureAwait(false);
             return;
         }
 
@@ -372,6 +361,16 @@ internal sealed class SocketTransport : ITransport
 
             int sent = await _socket.SendAsync(gather, SocketFlags.None).ConfigureAwait(false);
             buffer = buffer.Slice(sent);
+        }
+    }
+
+    /// <summary>Sends every byte of <paramref name="memory"/>, however many calls the kernel needs.</summary>
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> memory)
+    {
+        while (!memory.IsEmpty)
+        {
+            int sent = await _socket.SendAsync(memory, SocketFlags.None).ConfigureAwait(false);
+            memory = memory[sent..];
         }
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
 namespace RxSockets.Protocol;
@@ -9,8 +10,12 @@ namespace RxSockets.Protocol;
 /// <summary>The receiving half: parse frames, reassemble messages, validate, and react to control frames.</summary>
 public sealed partial class ProtocolConnection
 {
-    /// <summary>Buffers above this size go back to the pool once their message was delivered, so idle connections stay small.</summary>
-    private const int RetainedBufferSize = 16 * 1024;
+    /// <summary>
+    /// Reassembly buffers up to this size stay with the engine for the next message; larger ones go
+    /// back to the pool once their message was delivered, so idle connections stay small. Payloads
+    /// above it can be taken instead of copied (<see cref="TryTakeMessageBuffer"/>).
+    /// </summary>
+    public const int RetainedBufferSize = 16 * 1024;
 
     /// <summary>Where the frame parser is (STYLE S3); <see cref="ParseState.Discard"/> after a close or a failure.</summary>
     private ParseState _parseState;
@@ -508,6 +513,35 @@ public sealed partial class ProtocolConnection
         _messageFrames = 0;
         _messageDelivered = true;
         AddEvent(new ProtocolEvent(type, payload));
+    }
+
+    /// <summary>
+    /// Takes ownership of the pooled array that holds the payload of the message event just read,
+    /// so the caller can keep the payload without copying it (issue 7: a received 1 MiB message
+    /// then costs one copy instead of two, and no fresh memory). The engine rents a new array for
+    /// the next message. Only payloads above the size the engine keeps for reuse are handed out,
+    /// so taking one never makes small messages rent.
+    /// </summary>
+    /// <param name="buffer">
+    /// The array, rented from <see cref="ArrayPool{T}.Shared"/>: the payload is its first
+    /// <c>Payload.Length</c> bytes; the rest is unspecified. The caller returns it to the pool when done.
+    /// </param>
+    /// <returns>
+    /// <see langword="false"/> when there is nothing to take: the last event read was not a data
+    /// message, its payload is small (copy it), it was taken already, or parsing has moved on.
+    /// </returns>
+    /// <remarks>Call it after <see cref="TryReadEvent(out ProtocolEvent)"/> returned the message and before the next <see cref="ReceiveData"/>.</remarks>
+    public bool TryTakeMessageBuffer([NotNullWhen(true)] out byte[]? buffer)
+    {
+        buffer = null;
+        if (!_messageDelivered || _messageBuffer is null || _messageLength <= RetainedBufferSize)
+        {
+            return false;
+        }
+
+        buffer = _messageBuffer;
+        _messageBuffer = null;
+        return true;
     }
 
     /// <summary>Forgets the last delivered message; large buffers return to the pool.</summary>

@@ -86,11 +86,29 @@ public static class Program
         Limits = new ProtocolLimits { MaxMessageSize = 16 * 1024 * 1024, MaxFrameSize = 16 * 1024 * 1024, MaxFragments = 0 },
     };
 
+    /// <summary>
+    /// Echoes until the peer closes. Messages are received pooled: a large binary message is sent
+    /// back from the memory it arrived in and that memory serves the next one, so echoing
+    /// megabytes costs no fresh arrays (issue 7).
+    /// </summary>
     private static async Task EchoAsync(WebSocketConnection ws, CancellationToken cancellationToken)
     {
-        await foreach (Message message in ws.ReadAllAsync(cancellationToken))
+        while (true)
         {
-            await ws.SendAsync(message, cancellationToken);
+            PooledMessage received;
+            try
+            {
+                received = await ws.ReceivePooledAsync(cancellationToken);
+            }
+            catch (ConnectionClosedException closed) when (closed.IsNormal)
+            {
+                return;
+            }
+
+            using (received)
+            {
+                await ws.SendAsync(received.Message, cancellationToken);
+            }
         }
     }
 }

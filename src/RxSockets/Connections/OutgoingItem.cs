@@ -15,6 +15,10 @@ internal sealed class OutgoingItem
         Close = close;
         Size = size;
         Completion = completion;
+
+        // A pooled received payload stays out of the pool while this item may still read it.
+        Pooled = kind == OutgoingKind.Close ? null : PooledPayload.Of(message);
+        Pooled?.Retain();
     }
 
     public OutgoingKind Kind { get; }
@@ -26,6 +30,17 @@ internal sealed class OutgoingItem
 
     /// <summary>Bytes accounted against the write high-water mark (approximate for text).</summary>
     public long Size { get; }
+
+    /// <summary>The pooled payload this item holds until the write loop is done with it (<see cref="ReleasePayload"/>); null for ordinary memory.</summary>
+    public PooledPayload? Pooled { get; private set; }
+
+    /// <summary>Lets go of the pooled payload, once: its bytes were written (or will never be).</summary>
+    public void ReleasePayload()
+    {
+        PooledPayload? pooled = Pooled;
+        Pooled = null;
+        pooled?.Release();
+    }
 
     /// <summary>Completed once the frame was flushed to the transport, or failed if it never will be; null for fire-and-forget.</summary>
     public TaskCompletionSource? Completion { get; }

@@ -46,6 +46,7 @@ public sealed partial class WebSocketConnection
             return false;
         }
 
+        PooledPayload.Of(message)?.Retain(); // released once the transport took the payload (FlushThenSendDirectAsync)
         _engine.SendBinaryHeader(message.BinaryData.Length, output);
         payload = message.BinaryData;
         return true;
@@ -61,8 +62,16 @@ public sealed partial class WebSocketConnection
     /// <summary>Waits for the header's flush, then has the transport send the payload from the message's memory.</summary>
     private async ValueTask<FlushResult> FlushThenSendDirectAsync(ValueTask<FlushResult> flush, ReadOnlyMemory<byte> payload)
     {
-        FlushResult result = await flush.ConfigureAwait(false);
-        await ((SocketTransport)_transport).SendDirectAsync(payload).ConfigureAwait(false);
-        return result;
+        try
+        {
+            FlushResult result = await flush.ConfigureAwait(false);
+            await ((SocketTransport)_transport).SendDirectAsync(payload).ConfigureAwait(false);
+            return result;
+        }
+        finally
+        {
+            // The sender may have stopped waiting (cancelled) long ago: only now is the memory free.
+            PooledPayload.Of(payload)?.Release();
+        }
     }
 }

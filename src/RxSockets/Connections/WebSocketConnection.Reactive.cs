@@ -105,6 +105,8 @@ public sealed partial class WebSocketConnection
                     continue;
                 }
 
+                message = Owned(message); // observers may keep what they get
+
                 foreach (IObserver<Message> observer in subscribers)
                 {
                     try

@@ -28,10 +28,47 @@ public sealed partial class WebSocketConnection
         {
             if (_incoming.TryRead(out Message message))
             {
-                return message;
+                return Owned(message);
             }
 
             // Throws the closure itself (the queue's completion error) after an abnormal close.
+            if (!await _incoming.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw ClosedError();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Receives the next message without copying a large payload: binary messages above 16 KiB
+    /// stay in the pooled memory they were reassembled in, and go back to the pool when the result
+    /// is disposed. For servers that handle large messages and let go of them (an echo, a relay, a
+    /// parser): no fresh array and one copy less per message. Text and small binary messages are
+    /// the same as from <see cref="ReceiveAsync"/>.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait (the connection stays open).</param>
+    /// <returns>The message; dispose it when done with its payload (see <see cref="PooledMessage"/>).</returns>
+    /// <exception cref="ConnectionClosedException">The connection closed; <see cref="ConnectionClosedException.IsNormal"/> tells whether normally.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <example>
+    /// <code>
+    /// while (true)
+    /// {
+    ///     using PooledMessage received = await connection.ReceivePooledAsync(cancellationToken);
+    ///     await connection.SendAsync(received.Message, cancellationToken);
+    /// }
+    /// </code>
+    /// </example>
+    public async ValueTask<PooledMessage> ReceivePooledAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested(); // a cancelled call takes nothing, even when a message waits
+        while (true)
+        {
+            if (_incoming.TryRead(out Message message))
+            {
+                return new PooledMessage(message, PooledPayload.Of(message));
+            }
+
             if (!await _incoming.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 throw ClosedError();
@@ -71,7 +108,7 @@ public sealed partial class WebSocketConnection
 
             while (_incoming.TryRead(out Message message))
             {
-                yield return message;
+                yield return Owned(message);
             }
         }
     }
@@ -217,7 +254,7 @@ public sealed partial class WebSocketConnection
                 break;
 
             case ProtocolEventType.BinaryMessage:
-                await EnqueueIncomingAsync(Message.FromBinary(CopyOf(protocolEvent.Payload.Span))).ConfigureAwait(false);
+                await EnqueueIncomingAsync(ReceivedBinary(protocolEvent.Payload)).ConfigureAwait(false);
                 break;
 
             case ProtocolEventType.Pong:
@@ -245,6 +282,38 @@ public sealed partial class WebSocketConnection
                 break; // Ping: the engine queued the pong, flushed above.
         }
     }
+
+    /// <summary>
+    /// The message for a received binary payload. A large payload keeps the engine's pooled array
+    /// (one copy and no fresh memory for <see cref="ReceivePooledAsync"/>); consumers that keep
+    /// messages get their own copy when they take it (<see cref="Owned"/>). A small one is copied
+    /// here: the engine keeps its buffer for the next message.
+    /// </summary>
+    private Message ReceivedBinary(ReadOnlyMemory<byte> payload)
+    {
+        if (payload.Length > ProtocolConnection.RetainedBufferSize)
+        {
+            byte[]? buffer;
+            lock (_engineLock)
+            {
+                _engine.TryTakeMessageBuffer(out buffer);
+            }
+
+            if (buffer is not null)
+            {
+                return Message.FromBinary(new PooledPayload(buffer, payload.Length).Memory);
+            }
+        }
+
+        return Message.FromBinary(CopyOf(payload.Span));
+    }
+
+    /// <summary>
+    /// <paramref name="message"/> with a payload of its own: a pooled payload is copied and goes
+    /// back to the pool (STYLE S6: whoever takes a message this way may keep it).
+    /// </summary>
+    private static Message Owned(Message message) =>
+        PooledPayload.Of(message) is { } pooled ? Message.FromBinary(pooled.CopyAndRelease()) : message;
 
     /// <summary>
     /// The message's own copy of a payload the engine lends. Not zeroed first: every byte is

@@ -61,6 +61,7 @@ public sealed partial class WebSocketConnection
         // An already cancelled token must not queue anything: the caller sees OperationCanceledException
         // and has every reason to believe the message was not sent (runtime's ManagedWebSocket does the same).
         cancellationToken.ThrowIfCancellationRequested();
+        PooledPayload.Of(message)?.ThrowIfReleased(); // before anything is written: the connection goes on
 
         // Fast path (issue 7): nothing queued and nobody writing, so write the frame here and flush,
         // without a queue item, a completion source or a hop to the write loop and back. Same
@@ -163,6 +164,7 @@ public sealed partial class WebSocketConnection
     /// </remarks>
     public void OnNext(Message value)
     {
+        PooledPayload.Of(value)?.ThrowIfReleased(); // a disposed pooled message is the caller's error, not the connection's
         if (State != ConnectionState.Open)
         {
             Log.DroppedAfterClose(_logger, Id);
@@ -504,6 +506,7 @@ public sealed partial class WebSocketConnection
         {
             Taken(left);
             left.Completion?.TrySetException(ClosedError());
+            left.ReleasePayload();
             Release(left.Size);
         }
     }
@@ -568,6 +571,7 @@ public sealed partial class WebSocketConnection
                 item.Completion?.TrySetException(error);
             }
 
+            item.ReleasePayload();
             Release(item.Size);
         }
 

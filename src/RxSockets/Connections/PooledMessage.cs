@@ -1,0 +1,41 @@
+using System;
+
+namespace RxSockets;
+
+/// <summary>
+/// A received message whose payload may live in pooled memory: what
+/// <see cref="WebSocketConnection.ReceivePooledAsync"/> returns. Dispose it when done with the
+/// payload; the memory then serves the next large message instead of becoming garbage.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>Large binary messages (above 16 KiB) are pooled; text and small binary messages are
+/// ordinary messages that own their bytes, and disposing them does nothing.</item>
+/// <item>After <see cref="Dispose"/>, reading <see cref="Message"/>'s payload throws
+/// <see cref="ObjectDisposedException"/>; keep the message only while the value is not disposed
+/// (copy the bytes to keep them longer). Disposing twice, or disposing a copy, is harmless.</item>
+/// <item>Sending the message (<see cref="WebSocketConnection.SendAsync(RxSockets.Message, System.Threading.CancellationToken)"/>,
+/// <c>OnNext</c>, broadcast) is safe at any time before disposing: a send that still uses the
+/// bytes keeps the memory out of the pool until it is done, even when its caller was cancelled or
+/// disposed the message first.</item>
+/// </list>
+/// </remarks>
+public readonly struct PooledMessage : IDisposable
+{
+    private readonly PooledPayload? _payload;
+
+    internal PooledMessage(Message message, PooledPayload? payload)
+    {
+        Message = message;
+        _payload = payload;
+    }
+
+    /// <summary>The message; its payload is valid until <see cref="Dispose"/>.</summary>
+    public Message Message { get; }
+
+    /// <summary>Whether the payload is pooled memory (a large binary message) rather than bytes the message owns.</summary>
+    public bool IsPooled => _payload is not null;
+
+    /// <summary>Returns the payload's memory to the pool once no send uses it any more.</summary>
+    public void Dispose() => _payload?.ReleaseReceiver();
+}

@@ -87,28 +87,17 @@ public static class Program
     };
 
     /// <summary>
-    /// Echoes until the peer closes. Messages are received pooled: a large binary message is sent
-    /// back from the memory it arrived in and that memory serves the next one, so echoing
-    /// megabytes costs no fresh arrays (issue 7).
+    /// Echoes until the peer closes: the ConnectionClosedException that ends the loop tells the
+    /// server the connection is over, which is not a handler error (python websockets' pattern).
+    /// Messages are received pooled: a large binary message is sent back from the memory it
+    /// arrived in, and that memory serves the next one, so echoing megabytes costs no fresh arrays.
     /// </summary>
     private static async Task EchoAsync(WebSocketConnection ws, CancellationToken cancellationToken)
     {
         while (true)
         {
-            PooledMessage received;
-            try
-            {
-                received = await ws.ReceivePooledAsync(cancellationToken);
-            }
-            catch (ConnectionClosedException closed) when (closed.IsNormal)
-            {
-                return;
-            }
-
-            using (received)
-            {
-                await ws.SendAsync(received.Message, cancellationToken);
-            }
+            using PooledMessage received = await ws.ReceivePooledAsync(cancellationToken);
+            await ws.SendAsync(received.Message, cancellationToken);
         }
     }
 }

@@ -56,6 +56,7 @@ public sealed partial class WebSocketConnection
     /// <returns>A task that completes when the message was written.</returns>
     /// <exception cref="ConnectionClosedException">The connection is closing or closed; the message was not sent.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="message"/> came from a <see cref="PooledMessage"/> that was disposed; nothing was sent and the connection goes on.</exception>
     public ValueTask SendAsync(Message message, CancellationToken cancellationToken = default)
     {
         // An already cancelled token must not queue anything: the caller sees OperationCanceledException
@@ -162,6 +163,7 @@ public sealed partial class WebSocketConnection
     /// is queued, since its memory is already allocated). Messages pushed after the connection started closing are dropped
     /// (the incoming stream's termination tells the producer why).
     /// </remarks>
+    /// <exception cref="ObjectDisposedException"><paramref name="value"/> came from a <see cref="PooledMessage"/> that was disposed.</exception>
     public void OnNext(Message value)
     {
         PooledPayload.Of(value)?.ThrowIfReleased(); // a disposed pooled message is the caller's error, not the connection's
@@ -303,6 +305,7 @@ public sealed partial class WebSocketConnection
         {
             Interlocked.Decrement(ref _queuedItems);
             Interlocked.Add(ref _queuedBytes, -item.Size);
+            item.ReleasePayload();
             item.Completion?.TrySetException(ClosedError());
         }
     }

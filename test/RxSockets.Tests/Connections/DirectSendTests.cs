@@ -25,18 +25,7 @@ public sealed class DirectSendTests
     private static WebSocketClientOptions ClientOptions(PerMessageDeflateOptions? compression = null, int maxQueue = 16) =>
         LocalServer.ClientOptions(compression, maxQueue);
 
-    /// <summary>A payload of <paramref name="length"/> bytes whose first four bytes are its number and the rest depends on it.</summary>
-    private static byte[] Payload(int number, int length)
-    {
-        byte[] bytes = new byte[length];
-        new Random(number).NextBytes(bytes);
-        if (length >= 4)
-        {
-            BitConverter.TryWriteBytes(bytes, number);
-        }
-
-        return bytes;
-    }
+    private static byte[] Payload(int number, int length) => Traffic.Payload(number, length);
 
     [Test]
     public async Task MixedSizesAndSurfaces_ArriveIntactInOrder()

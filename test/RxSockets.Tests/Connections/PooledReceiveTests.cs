@@ -24,17 +24,7 @@ public sealed class PooledReceiveTests
 
     private static readonly TimeSpan s_wait = LocalServer.Wait;
 
-    private static byte[] Payload(int number, int length)
-    {
-        byte[] bytes = new byte[length];
-        new Random(number).NextBytes(bytes);
-        if (length >= 4)
-        {
-            BitConverter.TryWriteBytes(bytes, number);
-        }
-
-        return bytes;
-    }
+    private static byte[] Payload(int number, int length) => Traffic.Payload(number, length);
 
     [Test]
     public async Task LargeBinary_IsPooledUntilDisposed()

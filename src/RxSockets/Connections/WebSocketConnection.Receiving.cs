@@ -21,6 +21,7 @@ public sealed partial class WebSocketConnection
     /// <returns>The message.</returns>
     /// <exception cref="ConnectionClosedException">The connection closed; <see cref="ConnectionClosedException.IsNormal"/> tells whether normally.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // a receive loop waits once per batch: no new state-machine box each time
     public async ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested(); // a cancelled call takes nothing, even when a message waits
@@ -59,6 +60,7 @@ public sealed partial class WebSocketConnection
     /// }
     /// </code>
     /// </example>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // a receive loop waits once per batch: no new state-machine box each time
     public async ValueTask<PooledMessage> ReceivePooledAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested(); // a cancelled call takes nothing, even when a message waits

@@ -33,7 +33,7 @@ public sealed partial class WebSocketConnection
     /// Held by whoever writes into the transport's output: the write loop for a batch, or
     /// <c>SendAsync</c> writing its frame itself when nothing is queued (issue 7).
     /// </summary>
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly WriteGate _writeGate = new();
 
     /// <summary>
     /// Messages and closes in <see cref="_outgoing"/> that the write loop has not taken yet
@@ -328,7 +328,7 @@ public sealed partial class WebSocketConnection
     private bool TryWriteInline(Message message, out ValueTask<FlushResult> flush)
     {
         flush = default;
-        if (!InlineSends || Volatile.Read(ref _queuedItems) != 0 || !_writeGate.Wait(0, CancellationToken.None))
+        if (!InlineSends || Volatile.Read(ref _queuedItems) != 0 || !_writeGate.TryEnter())
         {
             return false;
         }

@@ -11,9 +11,11 @@ namespace RxSockets;
 /// <list type="bullet">
 /// <item>Large binary messages (above 16 KiB) are pooled; text and small binary messages are
 /// ordinary messages that own their bytes, and disposing them does nothing.</item>
-/// <item>After <see cref="Dispose"/>, reading <see cref="Message"/>'s payload throws
-/// <see cref="ObjectDisposedException"/>; keep the message only while the value is not disposed
-/// (copy the bytes to keep them longer). Disposing twice, or disposing a copy, is harmless.</item>
+/// <item>Use <see cref="Message"/> only until <see cref="Dispose"/> (copy the bytes to keep them
+/// longer). Once the memory is back in the pool, reading the payload throws
+/// <see cref="ObjectDisposedException"/>; while a send still holds it, a read after
+/// <see cref="Dispose"/> may still succeed, so do not rely on it. Disposing twice, or disposing a
+/// copy of the value, is harmless.</item>
 /// <item>Sending the message (<see cref="WebSocketConnection.SendAsync(RxSockets.Message, System.Threading.CancellationToken)"/>,
 /// <c>OnNext</c>, broadcast) is safe at any time before disposing: a send that still uses the
 /// bytes keeps the memory out of the pool until it is done, even when its caller was cancelled or

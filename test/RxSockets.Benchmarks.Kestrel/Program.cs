@@ -3,11 +3,16 @@
 // The ASP.NET Core WebSockets echo sample: every text and binary message (or fragment) is sent
 // back unchanged, through one buffer per connection reused for the connection's lifetime.
 // Logging is at Warning, so no per-request log line is counted as handshake cost.
+// --unsafe-inline-scheduling turns on the socket transport's UnsafePreferInlineScheduling
+// (application code on the I/O thread), which ASP.NET Core documents together with
+// DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (compare.sh --inline-completions
+// --kestrel-inline-scheduling).
 using System;
 using System.Net.WebSockets;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -20,8 +25,14 @@ public static class Program
 
     public static void Main(string[] args)
     {
-        WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+        bool inlineScheduling = Array.IndexOf(args, "--unsafe-inline-scheduling") >= 0;
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(Array.FindAll(args, a => a != "--unsafe-inline-scheduling"));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (inlineScheduling)
+        {
+            builder.WebHost.UseSockets(options => options.UnsafePreferInlineScheduling = true);
+        }
+
         WebApplication app = builder.Build();
         app.UseWebSockets();
         app.Run(async context =>

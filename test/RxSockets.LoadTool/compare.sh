@@ -5,7 +5,8 @@
 #   test/RxSockets.LoadTool/compare.sh [--reps N] [--duration S] [--idle N] [--out DIR]
 #                                      [--scenarios "small small-rx latency large idle"] [--max-seconds S]
 #                                      [--baseline GIT-REF] [--servers "rxsockets base kestrel ..."]
-#                                      [--warm-seconds S]
+#                                      [--warm-seconds S] [--inline-completions]
+#                                      [--kestrel-inline-scheduling]
 #
 # --baseline REF adds the Echo example as built at REF (servers "base" and "base-rx"): a
 # before/after A/B of a change, alternated in the same run. --servers keeps only the named servers
@@ -17,6 +18,11 @@
 # Everything runs on 127.0.0.1; every process it starts is stopped by PID on exit; the whole run
 # stops by itself after --max-seconds (default 1500) whatever is left. --warm-seconds (default 45)
 # is the least small-scenario load each server gets before anything is measured.
+# --inline-completions starts every server with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
+# (the runtime runs socket continuations on its epoll thread instead of the thread pool;
+# process-wide). --kestrel-inline-scheduling also turns on Kestrel's UnsafePreferInlineScheduling
+# (the pairing ASP.NET Core documents; with the small scenario it measured about 5x the CPU per
+# message of Kestrel with the runtime switch alone).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 REPS=3 DURATION=5 WARMUP=2 IDLE=5000 MAX_SECONDS=1500 WARM_SECONDS=45
@@ -24,6 +30,7 @@ SCENARIOS="small small-rx latency large idle"
 OUT=/tmp/perf-compare-$(date +%Y%m%d-%H%M%S)
 SERVER_CPU=0 CLIENT_CPU=1
 BASELINE="" ONLY=""
+SERVER_ENV=() KESTREL_ARGS=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --reps) REPS=$2; shift 2 ;;
@@ -35,6 +42,8 @@ while [ $# -gt 0 ]; do
     --warm-seconds) WARM_SECONDS=$2; shift 2 ;;
     --baseline) BASELINE=$2; shift 2 ;;
     --servers) ONLY=$2; shift 2 ;;
+    --inline-completions) SERVER_ENV=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1); shift ;;
+    --kestrel-inline-scheduling) KESTREL_ARGS=" --unsafe-inline-scheduling"; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -94,13 +103,14 @@ fi
   echo ".NET: $(dotnet --list-runtimes | grep NETCore | awk '{print $2}' | tail -1)"
   echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '-')$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "server environment: ${SERVER_ENV[*]:-(default)}${KESTREL_ARGS:+; kestrel$KESTREL_ARGS}"
 } | tee "$OUT/machine.txt" >&2
 
 # --- servers: name -> port, pid
 declare -A PORT PID
 start_server() { # name port command...
   local name=$1 port=$2; shift 2
-  taskset -c "$SERVER_CPU" "$@" >"$OUT/server-$name-$port.log" 2>&1 &
+  taskset -c "$SERVER_CPU" env "${SERVER_ENV[@]}" "$@" >"$OUT/server-$name-$port.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
   PORT[$name]=$port PID[$name]=$pid
@@ -117,7 +127,7 @@ server_command() { # name port
     rxsockets-rx) echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2 --rx" ;;
     base)         echo "dotnet $OUT/bin/Echo-base/Echo.dll --host 127.0.0.1 --port $2" ;;
     base-rx)      echo "dotnet $OUT/bin/Echo-base/Echo.dll --host 127.0.0.1 --port $2 --rx" ;;
-    kestrel)      echo "dotnet $OUT/bin/RxSockets.Benchmarks.Kestrel/RxSockets.Benchmarks.Kestrel.dll --urls http://127.0.0.1:$2" ;;
+    kestrel)      echo "dotnet $OUT/bin/RxSockets.Benchmarks.Kestrel/RxSockets.Benchmarks.Kestrel.dll --urls http://127.0.0.1:$2$KESTREL_ARGS" ;;
     reflector)    echo "dotnet $LT reflector --port $2" ;;
   esac
 }

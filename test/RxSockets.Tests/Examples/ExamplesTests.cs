@@ -56,8 +56,13 @@ public sealed partial class ExamplesTests
         Assert.That(lines[1], Does.EndWith(": hi alice"));
     }
 
-    [Test]
-    public async Task Echo_AsProcess_PrintsUriEchoesAndExitsOnSigterm()
+    /// <summary>
+    /// The Echo example as its own process; also with the runtime's inline socket completions,
+    /// which README ("Tuning a dedicated server") says a dedicated server may turn on.
+    /// </summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Echo_AsProcess_PrintsUriEchoesAndExitsOnSigterm(bool inlineCompletions)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "Echo.dll");
         var start = new ProcessStartInfo("dotnet", [dll, "--host", "127.0.0.1", "--port", "0"])
@@ -65,6 +70,11 @@ public sealed partial class ExamplesTests
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        if (inlineCompletions)
+        {
+            start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+        }
+
         using Process process = Process.Start(start)!;
         try
         {
@@ -79,8 +89,17 @@ public sealed partial class ExamplesTests
                 Random.Shared.NextBytes(big);
                 await client.SendAsync("text ✓");
                 await client.SendAsync(big);
+                for (int i = 0; i < 200; i++)
+                {
+                    client.OnNext(Message.FromBinary(big.AsMemory(i, 100 + i)));
+                }
+
                 Assert.That((await client.ReceiveAsync()).Text, Is.EqualTo("text ✓"));
                 Assert.That((await client.ReceiveAsync()).Data.ToArray(), Is.EqualTo(big));
+                for (int i = 0; i < 200; i++)
+                {
+                    Assert.That((await client.ReceiveAsync().AsTask().WaitAsync(s_wait)).Data.ToArray(), Is.EqualTo(big.AsMemory(i, 100 + i).ToArray()));
+                }
             }
 
             using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))

@@ -28,7 +28,7 @@ public sealed partial class WebSocketServer
                 return;
             }
 
-            transport = _options.Tls is null ? new SocketTransport(socket) : await AcceptTlsAsync(socket).ConfigureAwait(false);
+            transport = _options.Tls is null ? new SocketTransport(socket, _options.UseSocketPoller ? SocketPoller.Next() : null) : await AcceptTlsAsync(socket).ConfigureAwait(false);
             if (transport is null)
             {
                 return;

@@ -62,6 +62,18 @@ public sealed class WebSocketServerOptions : WebSocketOptions
     /// </summary>
     public int MaxHandshakesPerSecond { get; set; }
 
+    /// <summary>
+    /// On Linux, whether plain <c>ws://</c> connections are driven by RxSockets' own <c>epoll</c>
+    /// threads (half the processors, at least one), which run the library's socket loops as soon
+    /// as the kernel reports data instead of queueing them to the thread pool first: about 15 %
+    /// less CPU per small message (docs/performance.md). Handlers, observers and every other user
+    /// callback still run on the thread pool. <see langword="false"/> uses the runtime's
+    /// asynchronous socket calls, as on other systems and for <c>wss://</c>. The environment variable
+    /// <c>RXSOCKETS_SOCKET_POLLER=0</c> turns it off for the whole process, a positive number sets
+    /// the thread count. Default <see langword="true"/>.
+    /// </summary>
+    public bool UseSocketPoller { get; set; } = true;
+
     /// <inheritdoc/>
     public override void Validate()
     {

@@ -17,8 +17,13 @@ namespace RxSockets;
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
+/// <item>Two ways to wait for the socket. On Linux (by default) the socket is registered with one
+/// of RxSockets' poll threads (<see cref="SocketPoller"/>): the loops make non-blocking calls and,
+/// when the kernel has nothing, wait for the poll thread's signal, which resumes them inline on
+/// that thread. Elsewhere, or with the poller off, they use the runtime's asynchronous socket
+/// calls, whose completions the runtime hands to the thread pool.</item>
 /// <item>Idle connections hold no buffer: the receive loop waits for data with a zero-byte
-/// receive and rents a segment only once bytes are there.</item>
+/// receive (or the poll thread's signal) and fills a segment only once bytes are there.</item>
 /// <item>The connection's reader runs inline on the receive loop (no thread hop between the
 /// socket and the engine); it is the runtime's own read loop, which never runs user code.</item>
 /// <item>Flushing the output pipe hands bytes to the send loop, which runs on the thread pool:
@@ -88,7 +93,26 @@ internal sealed class SocketTransport : ITransport
     /// <summary>The segments of a gathered send; created at the first one (1 KiB that an idle connection, which only ever sent its 101, never needs).</summary>
     private List<ArraySegment<byte>>? _gather;
 
-    public SocketTransport(Socket socket)
+    /// <summary>
+    /// The socket's registration with RxSockets' poll thread (<see cref="SocketPoller"/>), or null
+    /// when the loops use the runtime's asynchronous socket calls (not Linux, or turned off).
+    /// </summary>
+    private readonly SocketPoller.Registration? _polled;
+
+    /// <summary>
+    /// Where a polled receive lands when the socket was idle: one segment per thread, so a wake-up
+    /// that finds nothing (a stale signal) leaves no pipe segment held by an idle connection.
+    /// </summary>
+    [ThreadStatic]
+    private static byte[]? t_landing;
+
+    /// <summary>Starts the loops over a connected socket.</summary>
+    /// <param name="socket">The socket; the transport owns it from now on.</param>
+    /// <param name="poller">
+    /// The poll thread to register the socket with (<see cref="SocketPoller.Next"/>), or null for
+    /// the runtime's asynchronous socket calls.
+    /// </param>
+    public SocketTransport(Socket socket, SocketPoller? poller = null)
     {
         _socket = socket;
         socket.NoDelay = true;
@@ -96,6 +120,7 @@ internal sealed class SocketTransport : ITransport
         RemoteEndPoint = socket.RemoteEndPoint;
         _input = new Pipe(InputOptions);
         _output = new Pipe(OutputOptions);
+        _polled = poller?.Register(socket);
         _receiving = ReceiveLoopAsync(); // both loops move to the thread pool first (ThreadPoolSwitch)
         _sending = SendLoopAsync();
     }
@@ -162,6 +187,7 @@ internal sealed class SocketTransport : ITransport
         {
         }
 
+        _polled?.Dispose(); // a closed socket leaves the epoll set without an event: wake the loops
         _outputShutdown.TrySetResult();
         FailDirectSend(aborted: true);
     }
@@ -189,6 +215,7 @@ internal sealed class SocketTransport : ITransport
             // Already reset or aborted.
         }
 
+        _polled?.Dispose(); // the loops' next calls see the shutdown
         await WithinAsync(_receiving, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         _socket.Dispose();
         await Task.WhenAll(_receiving, _sending).ConfigureAwait(false);
@@ -215,20 +242,61 @@ internal sealed class SocketTransport : ITransport
         {
             while (true)
             {
-                if (!full)
+                int read;
+                int asked; // the buffer's length: a receive that fills it suggests more is waiting
+                if (_polled is null)
                 {
-                    // Wait for data without holding a buffer: an idle connection costs no segment.
-                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    if (!full)
+                    {
+                        // Wait for data without holding a buffer: an idle connection costs no segment.
+                        await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    }
+
+                    Memory<byte> memory = writer.GetMemory(size);
+                    asked = memory.Length;
+                    read = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                }
+                else if (full)
+                {
+                    // A large message is streaming in: receive straight into the pipe.
+                    Span<byte> span = writer.GetSpan(size);
+                    asked = span.Length;
+                    read = ReceiveNow(span);
+                    if (read < 0)
+                    {
+                        full = false;
+                        continue;
+                    }
+                }
+                else
+                {
+                    // The last receive drained the socket: wait for the poll thread's signal, then
+                    // land the bytes in this thread's segment and copy them to the pipe.
+                    await _polled.Readable.WaitAsync().ConfigureAwait(false);
+                    byte[] landing = t_landing ??= new byte[SegmentSize];
+                    asked = landing.Length;
+                    read = ReceiveNow(landing);
+                    if (read < 0)
+                    {
+                        if (_polled.Readable.IsClosed)
+                        {
+                            break;
+                        }
+
+                        continue; // a signal for bytes an earlier receive already took
+                    }
+
+                    landing.AsSpan(0, read).CopyTo(writer.GetSpan(read));
                 }
 
-                Memory<byte> memory = writer.GetMemory(size);
-                int read = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
                 if (read == 0)
                 {
                     break;
                 }
 
-                full = read == memory.Length; // more is probably waiting: skip the zero-byte wait
+                // A full buffer means more is probably waiting: skip the wait. So does a hang-up
+                // reported with this data: only another receive sees the end (edges do not repeat).
+                full = read == asked || _polled is { HungUp: true };
                 size = full ? Math.Min(size * 2, MaxReceiveSize) : SegmentSize;
                 writer.Advance(read);
                 FlushResult result = await writer.FlushAsync().ConfigureAwait(false);
@@ -359,7 +427,9 @@ internal sealed class SocketTransport : ITransport
                 }
             }
 
-            int sent = await _socket.SendAsync(gather, SocketFlags.None).ConfigureAwait(false);
+            int sent = _polled is null
+                ? await _socket.SendAsync(gather, SocketFlags.None).ConfigureAwait(false)
+                : await SendPolledAsync(gather).ConfigureAwait(false);
             buffer = buffer.Slice(sent);
         }
     }
@@ -369,8 +439,69 @@ internal sealed class SocketTransport : ITransport
     {
         while (!memory.IsEmpty)
         {
-            int sent = await _socket.SendAsync(memory, SocketFlags.None).ConfigureAwait(false);
+            int sent;
+            if (_polled is null)
+            {
+                sent = await _socket.SendAsync(memory, SocketFlags.None).ConfigureAwait(false);
+            }
+            else
+            {
+                sent = _socket.Send(memory.Span, SocketFlags.None, out SocketError error);
+                if (error == SocketError.WouldBlock)
+                {
+                    await WaitWritableAsync().ConfigureAwait(false);
+                    continue;
+                }
+
+                ThrowOnError(error);
+            }
+
             memory = memory[sent..];
+        }
+    }
+
+    /// <summary>A polled socket's receive, which never waits: the count, 0 at the end of the stream, or -1 when nothing is there.</summary>
+    private int ReceiveNow(Span<byte> buffer)
+    {
+        int read = _socket.Receive(buffer, SocketFlags.None, out SocketError error);
+        if (error == SocketError.WouldBlock)
+        {
+            return -1;
+        }
+
+        ThrowOnError(error);
+        return read;
+    }
+
+    /// <summary>A polled socket's gathered send: what the kernel took, waiting for room first if it had none.</summary>
+    private async ValueTask<int> SendPolledAsync(List<ArraySegment<byte>> gather)
+    {
+        while (true)
+        {
+            int sent = _socket.Send(gather, SocketFlags.None, out SocketError error);
+            if (error != SocketError.WouldBlock)
+            {
+                ThrowOnError(error);
+                return sent;
+            }
+
+            await WaitWritableAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until the poll thread reports room to send; throws once the transport is closing.</summary>
+    private async ValueTask WaitWritableAsync()
+    {
+        ReadinessSignal writable = _polled!.Writable;
+        ObjectDisposedException.ThrowIf(writable.IsClosed, this);
+        await writable.WaitAsync().ConfigureAwait(false);
+    }
+
+    private static void ThrowOnError(SocketError error)
+    {
+        if (error != SocketError.Success)
+        {
+            throw new SocketException((int)error);
         }
     }
 

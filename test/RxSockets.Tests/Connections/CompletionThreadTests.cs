@@ -28,6 +28,7 @@ public sealed class CompletionThreadTests
         "ReceiveLoopAsync", // SocketTransport: socket → input pipe, and (inline reader) the connection's read loop
         "SendLoopAsync", // SocketTransport: output pipe → socket
         "ReadLoopAsync", // WebSocketConnection: input pipe → engine → incoming queue
+        "SocketPoller.Run", // Linux: RxSockets' own epoll thread, which resumes the two loops above inline
     ];
 
     private readonly ConcurrentQueue<string> _violations = new();

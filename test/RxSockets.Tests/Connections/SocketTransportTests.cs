@@ -10,15 +10,25 @@ namespace RxSockets.Tests.Connections;
 /// <summary>
 /// The socket transport's receive and send loops (issue 7) with payloads around their sizes: the
 /// receive grows from 16 KiB up to 256 KiB while reads fill it, and a gathered send the kernel
-/// takes only part of continues from where it stopped.
+/// takes only part of continues from where it stopped. Run twice: with the Linux poll threads
+/// (<see cref="WebSocketServerOptions.UseSocketPoller"/>, the default) and with the runtime's
+/// asynchronous socket calls (other systems, or the poller turned off).
 /// </summary>
-[TestFixture]
+[TestFixture(true)]
+[TestFixture(false)]
 [CancelAfter(60_000)]
-public sealed class SocketTransportTests
+public sealed class SocketTransportTests(bool polled)
 {
     private static readonly TimeSpan s_wait = LocalServer.Wait;
 
-    private static readonly WebSocketServerOptions s_options = LocalServer.Options();
+    private readonly WebSocketServerOptions _options = CreateOptions(polled);
+
+    private static WebSocketServerOptions CreateOptions(bool polled)
+    {
+        WebSocketServerOptions options = LocalServer.Options();
+        options.UseSocketPoller = polled;
+        return options;
+    }
 
     private static byte[] RandomBytes(int length, int seed)
     {
@@ -37,7 +47,7 @@ public sealed class SocketTransportTests
             {
                 await ws.SendAsync(message, ct);
             }
-        }, s_options);
+        }, _options);
         await using WebSocketConnection client = await WebSocketClient.ConnectAsync(server.Uri, LocalServer.ClientOptions());
 
         List<byte[]> sent = sizes.Select((size, i) => RandomBytes(size, i)).ToList();
@@ -87,7 +97,7 @@ public sealed class SocketTransportTests
             await sends;
             allSent.TrySetResult();
             await ws.ReceiveAsync(ct); // until the client closes
-        }, s_options);
+        }, _options);
         await using WebSocketConnection client = await WebSocketClient.ConnectAsync(server.Uri, LocalServer.ClientOptions(maxQueue: 1));
 
         await startReading.Task.WaitAsync(s_wait);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 
@@ -178,6 +179,8 @@ internal sealed class SocketPoller
         }
     }
 
+    /// <summary>The poll thread: never returns, so it is compiled optimized at once rather than tiered up.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run()
     {
         uint[] records = new uint[MaxEvents * Epoll.Stride];

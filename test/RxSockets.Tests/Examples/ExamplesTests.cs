@@ -58,11 +58,14 @@ public sealed partial class ExamplesTests
 
     /// <summary>
     /// The Echo example as its own process; also with the runtime's inline socket completions,
-    /// which README ("Tuning a dedicated server") says a dedicated server may turn on.
+    /// which README ("Tuning a dedicated server") says a dedicated server may turn on, and with the
+    /// Linux poll threads turned off or set to three (connections dealt out among them).
     /// </summary>
-    [TestCase(false)]
-    [TestCase(true)]
-    public async Task Echo_AsProcess_PrintsUriEchoesAndExitsOnSigterm(bool inlineCompletions)
+    [TestCase("", "", TestName = "Echo_AsProcess_PrintsUriEchoesAndExitsOnSigterm")]
+    [TestCase("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1", TestName = "Echo_AsProcess_InlineCompletions")]
+    [TestCase("RXSOCKETS_SOCKET_POLLER", "0", TestName = "Echo_AsProcess_PollerOff")]
+    [TestCase("RXSOCKETS_SOCKET_POLLER", "3", TestName = "Echo_AsProcess_ThreePollThreads")]
+    public async Task Echo_AsProcess_PrintsUriEchoesAndExitsOnSigterm(string variable, string value)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "Echo.dll");
         var start = new ProcessStartInfo("dotnet", [dll, "--host", "127.0.0.1", "--port", "0"])
@@ -70,9 +73,9 @@ public sealed partial class ExamplesTests
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        if (inlineCompletions)
+        if (variable.Length > 0)
         {
-            start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+            start.Environment[variable] = value;
         }
 
         using Process process = Process.Start(start)!;
@@ -100,6 +103,21 @@ public sealed partial class ExamplesTests
                 {
                     Assert.That((await client.ReceiveAsync().AsTask().WaitAsync(s_wait)).Data.ToArray(), Is.EqualTo(big.AsMemory(i, 100 + i).ToArray()));
                 }
+            }
+
+            WebSocketConnection[] more = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => WebSocketClient.ConnectAsync(new Uri(uri.Value))));
+            string[] echoed = await Task.WhenAll(more.Select(async (client, i) =>
+            {
+                await client.SendAsync($"client {i}");
+                return await client.ReceiveTextAsync().AsTask().WaitAsync(s_wait);
+            }));
+            await Task.WhenAll(more.Select(c => c.DisposeAsync().AsTask()));
+            Assert.That(echoed, Is.EqualTo(Enumerable.Range(0, 5).Select(i => $"client {i}").ToArray()));
+            if (OperatingSystem.IsLinux() && variable == "RXSOCKETS_SOCKET_POLLER")
+            {
+                int pollThreads = Directory.GetDirectories($"/proc/{process.Id}/task")
+                    .Count(task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == "RxSockets poll");
+                Assert.That(pollThreads, Is.EqualTo(int.Parse(value, System.Globalization.CultureInfo.InvariantCulture)), "poll threads in the server process");
             }
 
             using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))

@@ -14,8 +14,8 @@ namespace RxSockets;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Why: with the runtime's engine every received batch crosses threads twice before a byte is
-/// parsed: the engine's <c>epoll</c> thread queues the completion, a thread-pool worker runs it.
+/// Why: with the runtime's engine every received batch changes threads before a byte is parsed:
+/// the engine's <c>epoll</c> thread queues the completion, a thread-pool worker runs it.
 /// On a busy core that hand-over (a wake-up, a context switch, the worker's spinning) cost more
 /// than the WebSocket work itself. The runtime can run completions inline
 /// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>), but only for every socket of the

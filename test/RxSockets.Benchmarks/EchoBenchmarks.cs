@@ -12,8 +12,11 @@ namespace RxSockets.Benchmarks;
 /// <summary>The transport under a server connection in <see cref="EchoBenchmarks"/>.</summary>
 public enum EchoTransport
 {
-    /// <summary><see cref="SocketTransport"/>: socket-native pipes, inline <c>SendAsync</c> (issue 7).</summary>
+    /// <summary><see cref="SocketTransport"/>: socket-native pipes, inline <c>SendAsync</c> (issue 7), over the runtime's asynchronous socket calls.</summary>
     Socket,
+
+    /// <summary><see cref="SocketTransport"/> over RxSockets' Linux poll threads (<see cref="SocketPoller"/>): a server's default on Linux.</summary>
+    Polled,
 
     /// <summary><see cref="StreamTransport"/>: <c>PipeReader/PipeWriter.Create(NetworkStream)</c>, queued sends (before issue 7).</summary>
     Stream,
@@ -46,7 +49,7 @@ public class EchoBenchmarks : IDisposable
     private Task _echo = Task.CompletedTask;
     private readonly Message _message = Message.FromBinary(new byte[PayloadSize]);
 
-    [Params(EchoTransport.Socket, EchoTransport.Stream, EchoTransport.InMemory)]
+    [Params(EchoTransport.Socket, EchoTransport.Polled, EchoTransport.Stream, EchoTransport.InMemory)]
     public EchoTransport Transport { get; set; }
 
     [GlobalSetup]
@@ -68,7 +71,12 @@ public class EchoBenchmarks : IDisposable
             _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             _client.Connect(listener.LocalEndPoint!);
             Socket accepted = listener.Accept();
-            ITransport transport = Transport == EchoTransport.Socket ? new SocketTransport(accepted) : StreamTransport.FromSocket(accepted);
+            ITransport transport = Transport switch
+            {
+                EchoTransport.Socket => new SocketTransport(accepted),
+                EchoTransport.Polled => new SocketTransport(accepted, SocketPoller.Next() ?? throw new PlatformNotSupportedException("no poll threads here (Linux only)")),
+                _ => StreamTransport.FromSocket(accepted),
+            };
             _server = new WebSocketConnection(transport, ConnectionSide.Server, options, null, null);
             for (int i = 0; i < Window; i++)
             {

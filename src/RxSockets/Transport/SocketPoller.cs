@@ -39,6 +39,10 @@ namespace RxSockets;
 /// a positive number sets the thread count. <see cref="WebSocketServerOptions.UseSocketPoller"/>
 /// turns it off per server.
 /// </para>
+/// <para>
+/// Scheduling: each poll thread runs under Linux's <c>SCHED_BATCH</c> policy, so waking it never
+/// preempts the worker on its core mid-batch (<see cref="ThreadScheduling"/>).
+/// </para>
 /// </remarks>
 internal sealed class SocketPoller
 {
@@ -60,7 +64,9 @@ internal sealed class SocketPoller
     {
         _epollFd = epollFd;
         var thread = new Thread(Run) { IsBackground = true, Name = "RxSockets poll" };
-        thread.UnsafeStart();
+        using var started = new ManualResetEventSlim();
+        thread.UnsafeStart(started);
+        started.Wait(); // once per thread and process: a poller in the group has its scheduling set
     }
 
     /// <summary>
@@ -181,8 +187,10 @@ internal sealed class SocketPoller
 
     /// <summary>The poll thread: never returns, so it is compiled optimized at once rather than tiered up.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Run()
+    private void Run(object? started)
     {
+        ThreadScheduling.TryUseBatchPolicy(); // see ThreadScheduling: a wake-up lets the running worker finish its batch
+        ((ManualResetEventSlim)started!).Set();
         uint[] records = new uint[MaxEvents * Epoll.Stride];
         while (true)
         {

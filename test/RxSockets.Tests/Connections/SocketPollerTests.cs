@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Linq;
 using System.Net.Sockets;
 using System.Text;
@@ -33,6 +34,24 @@ public sealed class SocketPollerTests
         }
 
         Assert.That(SocketPoller.Next(), Is.Not.Null, "CI runs on Linux: the server tests there exercise the poller");
+    }
+
+    [Test]
+    public void OnLinux_PollThreadsRunUnderSchedBatch()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Pass("no poll threads here");
+        }
+
+        // Creating the group waits until each thread has set its policy (ThreadScheduling).
+        Assert.That(SocketPoller.Next(), Is.Not.Null);
+        int[] policies = Directory.GetDirectories("/proc/self/task")
+            .Where(task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == "RxSockets poll")
+            .Select(task => SchedulingPolicy(File.ReadAllText(Path.Combine(task, "stat"))))
+            .ToArray();
+        Assert.That(policies, Is.Not.Empty, "poll threads in this process");
+        Assert.That(policies, Is.All.EqualTo(ThreadScheduling.BatchPolicy), "SCHED_BATCH: a woken poll thread does not preempt the worker on its core");
     }
 
     [TestCase(false, TestName = "EndRightBehindData_Fin_TheConnectionEnds")]
@@ -113,6 +132,13 @@ public sealed class SocketPollerTests
             await client.SendAsync($"one by one {i}");
             Assert.That(await client.ReceiveTextAsync().AsTask().WaitAsync(s_wait), Is.EqualTo($"one by one {i}"));
         }
+    }
+
+    /// <summary>Field 41 of /proc/[pid]/task/[tid]/stat; fields are counted after the parenthesized name, which may hold spaces.</summary>
+    private static int SchedulingPolicy(string stat)
+    {
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task ReadHeadAsync(Socket socket)

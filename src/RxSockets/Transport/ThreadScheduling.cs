@@ -11,8 +11,8 @@ namespace RxSockets;
 /// <para>
 /// Why: a poll thread wakes whenever a peer's bytes arrive, typically while a thread-pool worker
 /// on the same core is still running handlers and flushing their sends. Under the default policy
-/// the woken poll thread preempts that worker at once: two context switches, the worker's sends
-/// cut short, and a poll that finds one socket ready instead of several. Under <c>SCHED_BATCH</c>
+/// the woken poll thread preempts that worker at once: two context switches, and a poll that
+/// finds one socket ready instead of several. Under <c>SCHED_BATCH</c>
 /// the kernel lets the worker run on until it waits or its time slice ends; the poll thread then
 /// finds every socket that became ready meanwhile. It still gets its fair share of the processor
 /// (the policy changes no priority); only the wake-up preemption is gone. Measured on the small

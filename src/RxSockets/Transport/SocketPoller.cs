@@ -189,8 +189,15 @@ internal sealed class SocketPoller
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run(object? started)
     {
-        ThreadScheduling.TryUseBatchPolicy(); // see ThreadScheduling: a wake-up lets the running worker finish its batch
-        ((ManualResetEventSlim)started!).Set();
+        try
+        {
+            ThreadScheduling.TryUseBatchPolicy(); // see ThreadScheduling: a wake-up lets the running worker finish its batch
+        }
+        finally
+        {
+            ((ManualResetEventSlim)started!).Set(); // whatever happened, the constructor must not wait forever
+        }
+
         uint[] records = new uint[MaxEvents * Epoll.Stride];
         while (true)
         {

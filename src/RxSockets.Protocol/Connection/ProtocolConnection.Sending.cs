@@ -172,6 +172,34 @@ public sealed partial class ProtocolConnection
         return written + FrameWriter.WriteUnmaskedHeader(output, Opcode.Binary, fin: true, payloadLength);
     }
 
+    /// <summary>
+    /// Sends a complete data message framed beforehand (<see cref="PreparedFrame"/>): the same bytes
+    /// go to every server connection that sends it, uncompressed, with any frames the engine owes
+    /// written first.
+    /// </summary>
+    /// <param name="frame">The frame.</param>
+    /// <param name="output">Where the frame goes.</param>
+    /// <returns>The number of bytes written, pending engine frames included.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="frame"/> or <paramref name="output"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// This is the client side (a client must mask each frame with a fresh key), the connection is
+    /// not open, or a fragmented message is in progress.
+    /// </exception>
+    public long SendPrepared(PreparedFrame frame, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(output);
+        if (Side != ConnectionSide.Server)
+        {
+            throw new InvalidOperationException("Only a server sends a prepared frame: a client must mask each frame with a fresh key.");
+        }
+
+        EnsureCanSendData(frame.Opcode);
+        long written = WritePendingOutput(output);
+        output.Write(frame.Bytes.Span);
+        return written + frame.Bytes.Length;
+    }
+
     /// <summary>Sends the next fragment of a message started with <c>fin: false</c> (compressed if the first fragment was).</summary>
     /// <param name="data">The fragment's payload (may be empty).</param>
     /// <param name="output">Where the frame goes.</param>

@@ -143,7 +143,7 @@ public static class WebSocketClient
                     return; // unsubscribed: DisposeAsync closes with 1000
                 }
 
-                ConnectionClosedException closed = connection.CloseInfo!;
+                ConnectionClosedException closed = connection.ClosedException!;
                 if (closed.IsNormal)
                 {
                     observer.OnCompleted();

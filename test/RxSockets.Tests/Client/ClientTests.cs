@@ -45,7 +45,7 @@ public sealed class ClientTests
             System.Threading.Interlocked.Increment(ref handlers);
             await ws.SendAsync("welcome", ct);
             await ws.Completion;
-            closed.TrySetResult(ws.CloseInfo!.Received);
+            closed.TrySetResult(ws.ClosedException!.Received);
         }, "127.0.0.1", 0);
         IObservable<WebSocketConnection> connect = WebSocketClient.Connect(server.Uri);
         Assert.That(handlers, Is.Zero, "nothing happens before Subscribe");

@@ -1,4 +1,5 @@
 using System;
+using System.Reactive.Concurrency;
 using System.Threading.Tasks;
 using RxSockets.Protocol;
 
@@ -7,7 +8,7 @@ namespace RxSockets.Testing;
 /// <summary>
 /// A client and a server <see cref="WebSocketConnection"/> joined in memory, running the real
 /// engine (framing, masking, ping/pong, closing handshake, limits) with every timer on a
-/// <see cref="TestScheduler"/>. Everything runs inline on the test's thread, so an exchange
+/// virtual-time scheduler (Microsoft.Reactive.Testing's <c>TestScheduler</c>). Everything runs inline on the test's thread, so an exchange
 /// completes within the virtual instant that started it: results are deterministic and take no
 /// wall time.
 /// </summary>
@@ -40,13 +41,13 @@ public sealed class VirtualConnectionPair : IAsyncDisposable
     public LinkFaults ServerToClient { get; }
 
     /// <summary>Creates and starts a pair on <paramref name="scheduler"/>'s clock.</summary>
-    /// <param name="scheduler">The virtual clock for keepalive, close and open timeouts.</param>
+    /// <param name="scheduler">The virtual clock for keepalive, close and open timeouts: a <c>TestScheduler</c>, or any <see cref="VirtualTimeScheduler{TAbsolute, TRelative}"/> over ticks.</param>
     /// <param name="options">Connection settings for the server end, and for the client end unless <paramref name="clientOptions"/> is given (copied; the pair sets the clock and execution mode). <see langword="null"/> for defaults.</param>
     /// <param name="clientOptions">Settings for the client end only, when it must differ (for example without keepalive).</param>
     /// <param name="pipeBuffer">Bytes each direction buffers before its writer waits (a small "socket buffer" makes backpressure visible).</param>
     /// <returns>The started pair.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="scheduler"/> is null.</exception>
-    public static VirtualConnectionPair Create(TestScheduler scheduler, WebSocketOptions? options = null, WebSocketOptions? clientOptions = null, long pipeBuffer = 64 * 1024)
+    public static VirtualConnectionPair Create(VirtualTimeScheduler<long, long> scheduler, WebSocketOptions? options = null, WebSocketOptions? clientOptions = null, long pipeBuffer = 64 * 1024)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         WebSocketOptions serverSettings = Prepare(options, scheduler);
@@ -84,10 +85,10 @@ public sealed class VirtualConnectionPair : IAsyncDisposable
         return (clientSide, serverSide);
     }
 
-    private static WebSocketOptions Prepare(WebSocketOptions? options, TestScheduler scheduler)
+    private static WebSocketOptions Prepare(WebSocketOptions? options, VirtualTimeScheduler<long, long> scheduler)
     {
         WebSocketOptions settings = (options ?? new WebSocketOptions()).CloneConnectionOptions();
-        settings.TimeProvider = scheduler.TimeProvider;
+        settings.TimeProvider = scheduler.AsTimeProvider();
         settings.InlineExecution = true;
         settings.Validate();
         return settings;

@@ -15,14 +15,14 @@ internal sealed class VirtualLink
 {
     private readonly PipeReader _source;
     private readonly PipeWriter _target;
-    private readonly TestScheduler _scheduler;
+    private readonly IScheduler _scheduler;
     private TaskCompletionSource? _resumed;
 
     /// <summary>Deliveries scheduled under latency and not done yet; the end of the stream waits for them.</summary>
     private int _inFlight;
     private bool _sourceCompleted;
 
-    public VirtualLink(PipeReader source, PipeWriter target, TestScheduler scheduler)
+    public VirtualLink(PipeReader source, PipeWriter target, IScheduler scheduler)
     {
         _source = source;
         _target = target;
@@ -102,7 +102,7 @@ internal sealed class VirtualLink
         }
 
         _inFlight++;
-        _scheduler.ScheduleAbsolute(_scheduler.Clock + Faults.Latency.Ticks, () => _ = WriteLaterAsync(bytes));
+        _scheduler.Schedule(Faults.Latency, () => _ = WriteLaterAsync(bytes));
     }
 
     private async Task WriteLaterAsync(byte[] bytes)

@@ -4,6 +4,7 @@ using System.Reactive;
 using System.Reactive.Concurrency;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Reactive.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace RxSockets.Testing;

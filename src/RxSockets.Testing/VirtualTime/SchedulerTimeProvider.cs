@@ -16,6 +16,7 @@ namespace RxSockets.Testing;
 /// Durations go through the scheduler's own conversion (<see cref="IScheduler.Schedule{TState}(TState, TimeSpan, Func{IScheduler, TState, IDisposable})"/>),
 /// so any <see cref="VirtualTimeSchedulerBase{TAbsolute, TRelative}"/> works: Microsoft.Reactive.Testing's
 /// <c>TestScheduler</c> (1 tick = 100 ns) as well as a <see cref="HistoricalScheduler"/>.
+/// Callbacks run without a synchronization context, as a system timer's do.
 /// Like the scheduler, not thread-safe: drive it from the test's thread.
 /// </remarks>
 /// <typeparam name="TAbsolute">The scheduler's absolute time.</typeparam>
@@ -96,7 +97,12 @@ internal sealed class SchedulerTimeProvider<TAbsolute, TRelative>(VirtualTimeSch
                 Arm(_period);
             }
 
-            callback(state);
+            // As a system timer's callback on the thread pool: without the test's synchronization
+            // context, so continuations it completes run inline instead of being posted away.
+            using (NoSynchronizationContext.Enter())
+            {
+                callback(state);
+            }
         }
     }
 }

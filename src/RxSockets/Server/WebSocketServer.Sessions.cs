@@ -127,7 +127,11 @@ public sealed partial class WebSocketServer
 
             // Off the socket's receive loop, which ran the read inline (SocketTransport): what follows
             // runs user code (ProcessRequest, Joined observers, the handler) that may block.
-            await Task.Yield();
+            // Under inline execution everything stays on the caller's thread.
+            if (!_options.InlineExecution)
+            {
+                await Task.Yield();
+            }
 
             if (_shutdown.IsCancellationRequested)
             {

@@ -127,7 +127,7 @@ public sealed partial class WebSocketServer
 
             // Off the socket's receive loop, which ran the read inline (SocketTransport): what follows
             // runs user code (ProcessRequest, Joined observers, the handler) that may block.
-            await Task.Yield();
+            await _options.Execution.Yield();
 
             if (_shutdown.IsCancellationRequested)
             {

@@ -28,7 +28,9 @@ public sealed partial class WebSocketServer
                 return;
             }
 
-            transport = _options.Tls is null ? new SocketTransport(socket, _options.UseSocketPoller ? SocketPoller.Next() : null) : await AcceptTlsAsync(socket).ConfigureAwait(false);
+            transport = _options.Tls is null
+                ? new SocketTransport(socket, _options.UseSocketPoller ? SocketPoller.Next(_options.SocketPollerThreads) : null, _options.TimeProvider)
+                : await AcceptTlsAsync(socket).ConfigureAwait(false);
             if (transport is null)
             {
                 return;

@@ -1,4 +1,5 @@
 using System.Net;
+
 using RxSockets.Protocol;
 
 namespace RxSockets;

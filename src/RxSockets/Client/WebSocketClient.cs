@@ -8,6 +8,7 @@ using System.Reactive.Linq;
 using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
+
 using RxSockets.Protocol;
 
 namespace RxSockets;

@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.IO.Pipelines;
 using System.Net;
-using RxSockets.Protocol;
 
 namespace RxSockets;
 

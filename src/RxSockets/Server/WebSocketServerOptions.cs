@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Net.Security;
 using System.Threading;
 using System.Threading.Tasks;
+
 using RxSockets.Protocol;
 
 namespace RxSockets;

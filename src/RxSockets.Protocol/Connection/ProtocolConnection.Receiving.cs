@@ -247,7 +247,13 @@ public sealed partial class ProtocolConnection
             return Reject(ProtocolError.ExpectedContinuation);
         }
 
-        if (_limits.MaxFrameSize > 0 && header.PayloadLength > _limits.MaxFrameSize)
+        // A compressed frame may be larger than the message it carries (deflate cannot shrink
+        // random bytes and adds block headers): it gets deflate's worst-case growth on top of the
+        // limit, so a message within MaxMessageSize is never refused because the peer compressed
+        // it. Compressed payloads are inflated as they arrive, never buffered whole, and the
+        // inflated size stays limited by MaxMessageSize.
+        bool compressed = inMessage ? _messageCompressed : header.Rsv1;
+        if (_limits.MaxFrameSize > 0 && header.PayloadLength > (compressed ? CompressedFrameLimit(_limits.MaxFrameSize) : _limits.MaxFrameSize))
         {
             return Reject(ProtocolError.FrameTooBig);
         }
@@ -261,7 +267,6 @@ public sealed partial class ProtocolConnection
         // Checked from the header, before any payload is buffered. Without a configured limit the
         // reassembly buffer still cannot exceed what an array can hold. A compressed message is
         // limited by its inflated size instead, checked while inflating (InflatePayload).
-        bool compressed = inMessage ? _messageCompressed : header.Rsv1;
         long total = (inMessage ? _messageLength : 0) + header.PayloadLength;
         if (!compressed && total > MaxMessageLength)
         {
@@ -280,6 +285,16 @@ public sealed partial class ProtocolConnection
         _messageFrames = frames;
         return true;
     }
+
+    /// <summary>
+    /// The largest compressed frame accepted when <see cref="ProtocolLimits.MaxFrameSize"/> is
+    /// <paramref name="limit"/>: the limit plus deflate's worst-case growth of that many bytes,
+    /// zlib's <c>deflateBound</c> for fixed-Huffman blocks (about 1/8 and a few bytes), so any
+    /// compressor's output of a message within the limit is accepted.
+    /// </summary>
+    /// <param name="limit">The frame limit.</param>
+    /// <returns>The limit for a compressed frame.</returns>
+    public static long CompressedFrameLimit(long limit) => limit + (limit >> 3) + (limit >> 8) + (limit >> 9) + 16;
 
     /// <summary>The largest message, in (inflated) bytes: the limit, or what an array can hold without one.</summary>
     private long MaxMessageLength => _limits.MaxMessageSize > 0 ? Math.Min(_limits.MaxMessageSize, Array.MaxLength) : Array.MaxLength;

@@ -18,11 +18,8 @@ public sealed partial class ProtocolConnection
     /// <summary>Whether the outgoing message in progress is compressed (decided on its first frame, RFC 7692 §6.1).</summary>
     private bool _sendingCompressed;
 
-    /// <summary>Payload of the pong owed to the peer; only the latest ping is answered (RFC 6455 §5.5.3 allows this).</summary>
-    private byte[]? _pendingPong;
-
-    /// <summary>Length of <see cref="_pendingPong"/>, or -1 when no pong is owed.</summary>
-    private int _pendingPongLength = -1;
+    /// <summary>Pongs owed to the peer, one per ping, written before anything else this side sends.</summary>
+    private OwedPongs _owedPongs;
 
     /// <summary>Payload of the close frame queued by the engine (an echo or a failure), written after the pong.</summary>
     private byte[]? _pendingClose;
@@ -35,9 +32,20 @@ public sealed partial class ProtocolConnection
     /// the close frame of a failure). Write them with <see cref="WritePendingOutput"/>; every
     /// <c>Send…</c> command also writes them first, so order is kept.
     /// </summary>
-    public bool HasPendingOutput => _pendingPongLength >= 0 || _pendingCloseLength >= 0;
+    public bool HasPendingOutput => _owedPongs.Count > 0 || _pendingCloseLength >= 0;
 
-    /// <summary>Writes the frames the engine queued by itself (see <see cref="HasPendingOutput"/>).</summary>
+    /// <summary>
+    /// The number of pongs owed to the peer and not written yet: one per ping received, up to
+    /// <see cref="MaxOwedPongs"/>. A runtime that finds it at the maximum should stop reading until
+    /// they are written (a peer that pings without reading then meets TCP backpressure); pings that
+    /// arrive meanwhile replace the newest owed pong, so memory stays bounded either way.
+    /// </summary>
+    public int OwedPongs => _owedPongs.Count;
+
+    /// <summary>The most pongs owed at once (see <see cref="OwedPongs"/>).</summary>
+    public const int MaxOwedPongs = RxSockets.Protocol.OwedPongs.Capacity;
+
+    /// <summary>Writes the frames the engine queued by itself (see <see cref="HasPendingOutput"/>): owed pongs, oldest first, then a close frame.</summary>
     /// <param name="output">Where the frames go.</param>
     /// <returns>The number of bytes written.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
@@ -45,10 +53,10 @@ public sealed partial class ProtocolConnection
     {
         ArgumentNullException.ThrowIfNull(output);
         long written = 0;
-        if (_pendingPongLength >= 0)
+        while (_owedPongs.Count > 0)
         {
-            written += FrameWriter.WriteFrame(output, Opcode.Pong, true, _pendingPong.AsSpan(0, _pendingPongLength), NextMaskKey());
-            _pendingPongLength = -1;
+            written += FrameWriter.WriteFrame(output, Opcode.Pong, true, _owedPongs.Oldest, NextMaskKey());
+            _owedPongs.RemoveOldest();
         }
 
         if (_pendingCloseLength >= 0)
@@ -172,6 +180,34 @@ public sealed partial class ProtocolConnection
         return written + FrameWriter.WriteUnmaskedHeader(output, Opcode.Binary, fin: true, payloadLength);
     }
 
+    /// <summary>
+    /// Sends a complete data message framed beforehand (<see cref="PreparedFrame"/>): the same bytes
+    /// go to every server connection that sends it, uncompressed, with any frames the engine owes
+    /// written first.
+    /// </summary>
+    /// <param name="frame">The frame.</param>
+    /// <param name="output">Where the frame goes.</param>
+    /// <returns>The number of bytes written, pending engine frames included.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="frame"/> or <paramref name="output"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// This is the client side (a client must mask each frame with a fresh key), the connection is
+    /// not open, or a fragmented message is in progress.
+    /// </exception>
+    public long SendPrepared(PreparedFrame frame, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(output);
+        if (Side != ConnectionSide.Server)
+        {
+            throw new InvalidOperationException("Only a server sends a prepared frame: a client must mask each frame with a fresh key.");
+        }
+
+        EnsureCanSendData(frame.Opcode);
+        long written = WritePendingOutput(output);
+        output.Write(frame.Bytes.Span);
+        return written + frame.Bytes.Length;
+    }
+
     /// <summary>Sends the next fragment of a message started with <c>fin: false</c> (compressed if the first fragment was).</summary>
     /// <param name="data">The fragment's payload (may be empty).</param>
     /// <param name="output">Where the frame goes.</param>
@@ -206,6 +242,8 @@ public sealed partial class ProtocolConnection
     /// <summary>
     /// Starts the closing handshake (RFC 6455 §7.1.2): sends a close frame and moves to
     /// <see cref="ConnectionState.Closing"/>. Data may still arrive until the peer's close frame.
+    /// When a violation by the peer waits for <see cref="CommitFailure"/>, its close frame is sent
+    /// instead of <paramref name="status"/>.
     /// </summary>
     /// <param name="status">The code and reason, or <see langword="null"/> for a close frame without a code (received as 1005).</param>
     /// <param name="output">Where the frame goes.</param>
@@ -219,6 +257,13 @@ public sealed partial class ProtocolConnection
         if (status is CloseStatus s)
         {
             ValidateOutgoingClose(s);
+        }
+
+        if (_deferredFailure.HasValue)
+        {
+            // A violation by the peer came first: its close frame is the one that goes out.
+            CommitFailure();
+            return WritePendingOutput(output);
         }
 
         EnsureOpen();
@@ -305,16 +350,14 @@ public sealed partial class ProtocolConnection
 
     private int? NextMaskKey() => Side == ConnectionSide.Client ? _maskKeys.NextMaskKey() : null;
 
-    private void QueuePong(ReadOnlySpan<byte> payload)
-    {
-        payload.CopyTo(_pendingPong ??= new byte[FrameHeader.MaxControlPayload]);
-        _pendingPongLength = payload.Length;
-    }
+    private void QueuePong(ReadOnlySpan<byte> payload) => _owedPongs.Add(payload);
 
-    /// <summary>Queues a close frame the engine sends by itself: an echo of the peer's bytes, or a failure's status.</summary>
+    /// <summary>
+    /// Queues a close frame the engine sends by itself: an echo of the peer's bytes, or a failure's
+    /// status. Pongs owed for pings received before it are still written, before the close frame.
+    /// </summary>
     private void QueueClose(CloseStatus status, ReadOnlySpan<byte> payload, bool echo)
     {
-        _pendingPongLength = -1; // no pong may follow a close, and none is owed before it either
         if (echo)
         {
             payload.CopyTo(_pendingClose ??= new byte[FrameHeader.MaxControlPayload]);

@@ -92,6 +92,26 @@ public sealed partial class ProtocolConnection : IDisposable
     public ProtocolError Error { get; private set; }
 
     /// <summary>
+    /// Whether a violation by the peer waits for <see cref="CommitFailure"/> before its close frame
+    /// is queued. Off by default: the engine queues the close frame as soon as it finds the
+    /// violation. A runtime turns it on to let its application first act on everything that arrived
+    /// before the violation (RFC 6455 processes frames in order: a message before a bad frame is
+    /// still echoed, a ping before it still answered). Meanwhile the engine ignores further input
+    /// and <see cref="FailurePending"/> is true; sending stays possible. Set it before the first
+    /// <see cref="ReceiveData"/>.
+    /// </summary>
+    public bool DeferFailure { get; set; }
+
+    /// <summary>
+    /// Whether a violation by the peer was reported (a <see cref="ProtocolEventType.Failed"/> event)
+    /// and its close frame waits for <see cref="CommitFailure"/> (see <see cref="DeferFailure"/>).
+    /// </summary>
+    public bool FailurePending => _deferredFailure.HasValue;
+
+    /// <summary>The close status of a failure that waits for <see cref="CommitFailure"/>.</summary>
+    private CloseStatus? _deferredFailure;
+
+    /// <summary>
     /// Whether the caller should expect the transport to close soon and so start its close timeout:
     /// true once the closing handshake has started (python websockets' <c>close_expected()</c>).
     /// </summary>
@@ -138,6 +158,31 @@ public sealed partial class ProtocolConnection : IDisposable
     {
         ValidateOutgoingClose(status);
         FailCore(ProtocolError.None, status);
+    }
+
+    /// <summary>
+    /// Queues the close frame of a failure that <see cref="DeferFailure"/> held back, and moves to
+    /// <see cref="ConnectionState.Closing"/>; does nothing when no failure is pending. A close the
+    /// caller starts meanwhile (<see cref="SendClose"/>, <see cref="Fail(CloseStatus)"/>) commits
+    /// the failure instead: the peer learns why the connection failed.
+    /// </summary>
+    public void CommitFailure()
+    {
+        if (_deferredFailure is not CloseStatus status)
+        {
+            return;
+        }
+
+        _deferredFailure = null;
+        if (State == ConnectionState.Open)
+        {
+            QueueClose(status, payload: default, echo: false);
+            State = ConnectionState.Closing;
+            if (Side == ConnectionSide.Server)
+            {
+                ShouldCloseTransport = true;
+            }
+        }
     }
 
     /// <summary>The close code sent when the engine fails a connection for <paramref name="error"/>.</summary>
@@ -194,7 +239,8 @@ public sealed partial class ProtocolConnection : IDisposable
     {
         if (State == ConnectionState.Closed || Error != ProtocolError.None)
         {
-            return; // already failed or finished: the first failure wins
+            CommitFailure(); // already failed or finished: the first failure wins
+            return;
         }
 
         Error = error;
@@ -203,6 +249,10 @@ public sealed partial class ProtocolConnection : IDisposable
         {
             State = ConnectionState.Closed;
             ShouldCloseTransport = true;
+        }
+        else if (DeferFailure && error != ProtocolError.None && State == ConnectionState.Open)
+        {
+            _deferredFailure = status; // queued by CommitFailure, once the caller acted on the events before this one
         }
         else
         {

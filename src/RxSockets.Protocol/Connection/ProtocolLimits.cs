@@ -24,7 +24,11 @@ public sealed record ProtocolLimits
     /// <summary>
     /// The largest payload of a single incoming frame, in bytes. Default 1 MiB. Checked from the
     /// frame header, before any payload is read; a larger frame fails the connection with 1009.
-    /// 0 means no limit (then only <see cref="MaxMessageSize"/> applies).
+    /// A compressed frame (permessage-deflate) may exceed it by deflate's worst-case growth
+    /// (<see cref="ProtocolConnection.CompressedFrameLimit"/>, about 1/8 more), so a message within
+    /// <see cref="MaxMessageSize"/> is never refused because the peer compressed it; its inflated
+    /// size is what <see cref="MaxMessageSize"/> limits. 0 means no limit (then only
+    /// <see cref="MaxMessageSize"/> applies).
     /// </summary>
     public long MaxFrameSize { get; init; } = 1024 * 1024;
 

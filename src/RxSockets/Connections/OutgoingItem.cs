@@ -21,9 +21,21 @@ internal sealed class OutgoingItem
         Pooled?.Retain();
     }
 
+    /// <summary>A message framed beforehand: a server writes <paramref name="prepared"/>'s frame as it is.</summary>
+    public OutgoingItem(PreparedMessage prepared)
+    {
+        Kind = OutgoingKind.Message;
+        Message = prepared.Message;
+        Prepared = prepared.Frame;
+        Size = prepared.Length;
+    }
+
     public OutgoingKind Kind { get; }
 
     public Message Message { get; }
+
+    /// <summary>The message's frame, built once for many connections, or null when this connection frames the message itself.</summary>
+    public PreparedFrame? Prepared { get; }
 
     /// <summary>For <see cref="OutgoingKind.Close"/>: the status, or null for a close frame without a code.</summary>
     public CloseStatus? Close { get; }

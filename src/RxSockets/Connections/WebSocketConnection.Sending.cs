@@ -241,17 +241,65 @@ public sealed partial class WebSocketConnection
         }
     }
 
-    /// <summary>Queues a message unless the connection is closing or its queue is above the high-water mark (broadcast's policy).</summary>
-    /// <returns>Whether the message was queued.</returns>
-    internal bool TrySendWithoutWaiting(Message message)
+    /// <summary>
+    /// Sends a message framed beforehand without waiting, unless the connection is closing or more
+    /// than <see cref="WebSocketOptions.WriteHighWaterMark"/> bytes wait to be written: the building
+    /// block of broadcasts and feeds, where a slow connection must not hold up the others. The
+    /// message goes out after every message accepted before it, as from <c>SendAsync</c> or the sink.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <returns>
+    /// Whether the message was accepted. <see langword="false"/> means nothing was queued: the
+    /// connection is not open, or <see cref="BufferedBytes"/> is at or above the high-water mark
+    /// (wait with <see cref="WaitForRoomAsync"/>, or apply a policy: drop, keep the latest, close).
+    /// A message accepted is written unless the connection fails first, which its incoming stream reports.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
+    public bool TrySend(PreparedMessage message)
     {
-        if (State != ConnectionState.Open || Volatile.Read(ref _queuedBytes) >= _options.WriteHighWaterMark)
+        ArgumentNullException.ThrowIfNull(message);
+        if (!CanSend || Volatile.Read(ref _queuedBytes) >= _options.WriteHighWaterMark)
         {
             return false;
         }
 
-        Enqueue(new OutgoingItem(OutgoingKind.Message, message, null, SizeOf(message), null));
+        Enqueue(new OutgoingItem(message));
         return true;
+    }
+
+    /// <summary>
+    /// Bytes accepted for sending (by <c>SendAsync</c>, the sink, <see cref="TrySend(PreparedMessage)"/>
+    /// or a broadcast) that wait to be handed to the transport: how far behind a slow peer is, as a
+    /// browser's <c>WebSocket.bufferedAmount</c>. Text counts one byte per UTF-16 character.
+    /// </summary>
+    public long BufferedBytes => Math.Max(0, Volatile.Read(ref _queuedBytes));
+
+    /// <summary>
+    /// Waits until <see cref="BufferedBytes"/> is at or below a quarter of
+    /// <see cref="WebSocketOptions.WriteHighWaterMark"/> (the low-water mark), the point at which
+    /// waiting senders resume. Completes at once when it already is.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when there is room.</returns>
+    /// <exception cref="ConnectionClosedException">The connection is closing or closed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async ValueTask WaitForRoomAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            if (!CanSend)
+            {
+                throw ClosedError();
+            }
+
+            TaskCompletionSource room = RoomSignal(); // before the count: a release in between completes it
+            if (Volatile.Read(ref _queuedBytes) <= _options.WriteHighWaterMark / 4)
+            {
+                return;
+            }
+
+            await room.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Closes the connection with 1000 (the producer is done).</summary>
@@ -418,6 +466,9 @@ public sealed partial class WebSocketConnection
         return ClosedError();
     }
 
+    /// <summary>Whether a message accepted now can still be written: open, and the transport not aborted.</summary>
+    private bool CanSend => !_abort.IsCancellationRequested && State == ConnectionState.Open;
+
     private void ThrowIfNotOpen()
     {
         if (State != ConnectionState.Open)
@@ -522,7 +573,9 @@ public sealed partial class WebSocketConnection
             switch (item.Kind)
             {
                 case OutgoingKind.Message when _engine.State == ConnectionState.Open:
-                    return WriteMessage(item.Message, output);
+                    return item.Prepared is { } frame && Side == ConnectionSide.Server
+                        ? _engine.SendPrepared(frame, output)
+                        : WriteMessage(item.Message, output);
 
                 case OutgoingKind.Ping when _engine.State == ConnectionState.Open:
                     return _engine.SendPing(item.Message.BinaryData.Span, output);

@@ -181,24 +181,41 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     /// Sends <paramref name="message"/> to every open connection without waiting. A connection whose
     /// send queue is above its high-water mark is skipped for this message, so one slow client never
     /// stalls the others or grows memory (python websockets' <c>broadcast</c> goes further and
-    /// ignores backpressure).
+    /// ignores backpressure). The message is framed once for all of them (see <see cref="PreparedMessage"/>).
     /// </summary>
     /// <param name="message">The message.</param>
     /// <returns>The number of connections the message was queued for.</returns>
-    public int Broadcast(Message message) => Broadcast(message, _connections.Keys);
+    /// <exception cref="ArgumentException">A text message contains a lone surrogate.</exception>
+    public int Broadcast(Message message) => Broadcast(new PreparedMessage(message), _connections.Keys);
+
+    /// <summary>Sends a message framed beforehand to every open connection without waiting, skipping slow ones (see <see cref="Broadcast(Message)"/>).</summary>
+    /// <param name="message">The message.</param>
+    /// <returns>The number of connections the message was queued for.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
+    public int Broadcast(PreparedMessage message) => Broadcast(message, _connections.Keys);
 
     /// <summary>Sends <paramref name="message"/> to each of <paramref name="connections"/>, skipping slow or closed ones (see <see cref="Broadcast(Message)"/>).</summary>
     /// <param name="message">The message.</param>
     /// <param name="connections">The recipients.</param>
     /// <returns>The number of connections the message was queued for.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="connections"/> is null.</exception>
-    public static int Broadcast(Message message, IEnumerable<WebSocketConnection> connections)
+    /// <exception cref="ArgumentException">A text message contains a lone surrogate.</exception>
+    public static int Broadcast(Message message, IEnumerable<WebSocketConnection> connections) =>
+        Broadcast(new PreparedMessage(message), connections);
+
+    /// <summary>Sends a message framed beforehand to each of <paramref name="connections"/>, skipping slow or closed ones (see <see cref="Broadcast(Message)"/>).</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="connections">The recipients.</param>
+    /// <returns>The number of connections the message was queued for.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> or <paramref name="connections"/> is null.</exception>
+    public static int Broadcast(PreparedMessage message, IEnumerable<WebSocketConnection> connections)
     {
+        ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(connections);
         int sent = 0;
         foreach (WebSocketConnection connection in connections)
         {
-            if (connection.TrySendWithoutWaiting(message))
+            if (connection.TrySend(message))
             {
                 sent++;
             }

@@ -152,15 +152,18 @@ public sealed class FrameValidationTests
     }
 
     [Test]
-    public void ReceiveData_ManyPingsBeforeOutputIsWritten_AnswersOnlyTheLatest()
+    public void ReceiveData_ManyPingsBeforeOutputIsWritten_AnswersEachInOrder()
     {
         var client = new EngineDriver(ConnectionSide.Client);
 
         client.Feed("890131" + "890132" + "890133"); // pings "1", "2", "3"
 
         Assert.That(client.Events.Select(e => e.Text), Is.EqualTo(new[] { "1", "2", "3" }));
-        // One masked pong "3": 8a 81 key, '3' ^ 0x37
-        Assert.That(Hex.Of(client.TakeOutput()), Is.EqualTo("8a8137fa213d" + Hex.Of([(byte)('3' ^ 0x37)])));
+        Assert.That(client.Engine.OwedPongs, Is.EqualTo(3));
+        // Three masked pongs: 8a 81 key, payload ^ 0x37
+        string pong(char c) => "8a8137fa213d" + Hex.Of([(byte)(c ^ 0x37)]);
+        Assert.That(Hex.Of(client.TakeOutput()), Is.EqualTo(pong('1') + pong('2') + pong('3')));
+        Assert.That(client.Engine.OwedPongs, Is.Zero);
     }
 
     [Test]

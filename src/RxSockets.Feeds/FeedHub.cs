@@ -32,9 +32,6 @@ public sealed class FeedHub : IDisposable
     /// <summary>The longest topic name, in UTF-16 characters.</summary>
     public const int MaxTopicLength = 200;
 
-    /// <summary>TEMPORARY (until the core's TrySend seam): the connections' default write high-water mark, which the SendAsync-based outlet mirrors.</summary>
-    private static readonly int s_defaultHighWaterMark = new WebSocketOptions().WriteHighWaterMark;
-
     private readonly ConcurrentDictionary<string, FeedTopic> _topics = new(StringComparer.Ordinal);
     private readonly FeedHubOptions _options;
     private readonly ILogger _logger;
@@ -121,8 +118,7 @@ public sealed class FeedHub : IDisposable
     public Task ServeAsync(WebSocketConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var outlet = new ConnectionOutlet(connection, s_defaultHighWaterMark);
-        return new FeedSession(this, _options, connection, outlet, _logger, cancellationToken).RunAsync();
+        return new FeedSession(this, _options, connection, new ConnectionOutlet(connection), _logger, cancellationToken).RunAsync();
     }
 
     /// <summary>Removes every topic (subscribers receive <c>unsubscribed</c> with reason <c>removed</c>) and unsubscribes their sources.</summary>

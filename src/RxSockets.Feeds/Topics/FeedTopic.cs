@@ -133,6 +133,27 @@ public sealed partial class FeedTopic : IDisposable
         }
     }
 
+    /// <summary>How many subscribers are behind now (their drain runs); for tests and diagnostics.</summary>
+    internal int BehindCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                int behind = 0;
+                foreach (TopicSubscriber subscriber in _subscribers)
+                {
+                    if (subscriber.State == SubscriberState.Behind)
+                    {
+                        behind++;
+                    }
+                }
+
+                return behind;
+            }
+        }
+    }
+
     /// <summary>The topic's own authorization hook.</summary>
     internal Func<SubscribeContext, System.Threading.CancellationToken, System.Threading.Tasks.ValueTask<SubscribeDecision>>? Authorize { get; }
 

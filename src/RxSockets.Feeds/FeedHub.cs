@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using RxSockets.Protocol;
 
 namespace RxSockets;
 
@@ -28,6 +29,9 @@ public sealed class FeedHub : IDisposable
 {
     /// <summary>The WebSocket subprotocol of the feed protocol, version 1 (the browser client offers it).</summary>
     public const string Subprotocol = "rxsockets.feeds.v1";
+
+    /// <summary>Where <see cref="ServeClientScriptAsync"/> serves the browser client, an ES module.</summary>
+    public const string ClientScriptPath = "/rxsockets/feeds.js";
 
     /// <summary>The longest topic name, in UTF-16 characters.</summary>
     public const int MaxTopicLength = 200;
@@ -120,6 +124,25 @@ public sealed class FeedHub : IDisposable
         ArgumentNullException.ThrowIfNull(connection);
         return new FeedSession(this, _options, connection, new ConnectionOutlet(connection), _logger, cancellationToken).RunAsync();
     }
+
+    /// <summary>
+    /// A <see cref="WebSocketServerOptions.ProcessRequest"/> hook that serves the browser client
+    /// (a dependency-free ES module) on a plain <c>GET</c> of <see cref="ClientScriptPath"/>, and
+    /// lets every other request go on (<see langword="null"/>). Compose it with your own:
+    /// <c>ProcessRequest = async (r, ct) =&gt; await FeedHub.ServeClientScriptAsync(r, ct) ?? MyPage(r)</c>.
+    /// </summary>
+    /// <param name="request">The request head.</param>
+    /// <param name="cancellationToken">Unused: the answer is immediate.</param>
+    /// <returns>The script's answer, or <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> is null.</exception>
+    public static ValueTask<HandshakeResponse?> ServeClientScriptAsync(HandshakeRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return ValueTask.FromResult(ClientScript.Answer(request));
+    }
+
+    /// <summary>The browser client's source (what <see cref="ServeClientScriptAsync"/> serves), UTF-8.</summary>
+    public static ReadOnlyMemory<byte> ClientScriptSource => ClientScript.Bytes;
 
     /// <summary>Removes every topic (subscribers receive <c>unsubscribed</c> with reason <c>removed</c>) and unsubscribes their sources.</summary>
     public void Dispose()

@@ -323,3 +323,32 @@ public sealed class SessionSocketTests
             }
         });
 }
+
+/// <summary>The browser client served over plain HTTP on the server's port.</summary>
+[TestFixture]
+[CancelAfter(60_000)]
+public sealed class ClientScriptTests
+{
+    [Test]
+    public async Task ServeClientScriptAsync_GetOfItsPath_ServesTheModule_OtherRequestsGoOn(CancellationToken cancellationToken)
+    {
+        await using FeedServer server = await FeedServer.StartAsync(configure: o => o.ProcessRequest = FeedHub.ServeClientScriptAsync);
+        using var http = new System.Net.Http.HttpClient();
+        var baseUri = new UriBuilder(server.Uri) { Scheme = Uri.UriSchemeHttp }.Uri;
+
+        using System.Net.Http.HttpResponseMessage script = await http.GetAsync(new Uri(baseUri, FeedHub.ClientScriptPath), cancellationToken);
+        string body = await script.Content.ReadAsStringAsync(cancellationToken);
+        using System.Net.Http.HttpResponseMessage other = await http.GetAsync(new Uri(baseUri, "/elsewhere.js"), cancellationToken);
+        await using TestFeedClient feeds = await server.ConnectAsync(FeedHub.ClientScriptPath, cancellationToken: cancellationToken);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((int)script.StatusCode, Is.EqualTo(200));
+            Assert.That(script.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/javascript"));
+            Assert.That(body, Does.Contain("export class FeedClient").And.Contain($"'{FeedHub.Subprotocol}'"));
+            Assert.That(System.Text.Encoding.UTF8.GetBytes(body), Is.EqualTo(FeedHub.ClientScriptSource.ToArray()));
+            Assert.That((int)other.StatusCode, Is.EqualTo(426), "not ours: the server's usual answer to a plain request");
+            Assert.That(feeds.Connection.State, Is.EqualTo(ConnectionState.Open), "an upgrade on the same path still upgrades");
+        }
+    }
+}

@@ -53,12 +53,14 @@ export class FeedClient extends EventTarget {
    * Subscribes to a topic (once: subscribing again returns the same subscription). It lasts across
    * reconnects until unsubscribe(), close(), or the server ends it.
    * @param {string} topic
+   * @param {{history?: boolean}} [options] history: start with everything the topic still keeps
+   *   (for a chart's recent past) instead of only its newest message (or newest per key)
    * @returns {FeedSubscription}
    */
-  subscribe(topic) {
+  subscribe(topic, options = {}) {
     let subscription = this.#subscriptions.get(topic);
     if (!subscription) {
-      subscription = new FeedSubscription(this, topic);
+      subscription = new FeedSubscription(this, topic, options.history === true);
       this.#subscriptions.set(topic, subscription);
       if (this.connected) {
         this.#sendSubscribe(subscription);
@@ -135,6 +137,8 @@ export class FeedClient extends EventTarget {
     if (subscription.seq !== null && subscription.epoch !== null) {
       request.since = subscription.seq;
       request.epoch = subscription.epoch;
+    } else if (subscription.history) {
+      request.since = 0; // nothing yet: everything the topic keeps
     }
     this.#send(request);
   }
@@ -194,11 +198,13 @@ export class FeedSubscription extends EventTarget {
   #iterators = new Set();
   #ended = false;
 
-  constructor(client, topic) {
+  constructor(client, topic, history) {
     super();
     this.#client = client;
     /** The topic name. */
     this.topic = topic;
+    /** Whether it starts with the topic's history rather than its newest message. */
+    this.history = history;
     /** The last sequence received, or null before the first (and after a reset). */
     this.seq = null;
     /** The topic's epoch, from the server's 'subscribed'. */

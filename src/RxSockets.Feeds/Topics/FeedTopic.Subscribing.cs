@@ -9,9 +9,10 @@ public sealed partial class FeedTopic
 {
     /// <summary>
     /// Attaches a subscriber and plans what it is sent first: <c>subscribed</c>; then, for a
-    /// resume whose epoch matches and whose missed messages are all in history, exactly those;
-    /// otherwise (a fresh subscription, or a <c>reset</c> for a resume that cannot be honoured) the
-    /// snapshot: the newest message, or the newest of every key. Then live messages. Returns
+    /// resume whose epoch matches and whose missed messages are all in history, exactly those; for
+    /// <c>since</c> 0 (a client with nothing), everything history holds; otherwise (a fresh
+    /// subscription, or a <c>reset</c> for a resume that cannot be honoured) the snapshot: the
+    /// newest message, or the newest of every key. Then live messages. Returns
     /// <see langword="null"/> when the topic was removed.
     /// </summary>
     /// <param name="outlet">The subscriber's connection.</param>
@@ -37,6 +38,11 @@ public sealed partial class FeedTopic
             if (since is not long seen)
             {
                 Snapshot(subscriber);
+            }
+            else if (seen == 0)
+            {
+                subscriber.Next = _log.OldestSeq; // a client with nothing asks for all that is kept: no state to reset, any epoch
+                subscriber.Conflation = Conflation.None;
             }
             else if (epoch != Epoch || seen > _last)
             {

@@ -99,6 +99,26 @@ public sealed class ResumeTests
     }
 
     [Test]
+    public void Subscribe_SinceZeroWithoutEpoch_GetsAllThatHistoryHoldsAndNoReset()
+    {
+        using var harness = new TopicHarness(new TopicOptions { HistoryCount = 3 });
+        harness.Subscribe(id: "first");
+        foreach (string value in new[] { "a", "b", "c", "d", "e" })
+        {
+            harness.PublishNow(value);
+        }
+
+        (FakeOutlet client, _) = harness.Subscribe(since: 0, epoch: null);
+        harness.PublishNow("f");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(client.Types, Is.EqualTo(new[] { "subscribed", "data", "data", "data", "data" }), "a client with nothing has nothing to reset");
+            Assert.That(client.DataText, Is.EqualTo("cdef"));
+        }
+    }
+
+    [Test]
     public void Resume_OlderThanHistoryCount_GetsResetThenSnapshotThenLive()
     {
         using var harness = new TopicHarness(new TopicOptions { HistoryCount = 3 });

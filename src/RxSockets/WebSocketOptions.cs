@@ -73,12 +73,10 @@ public class WebSocketOptions
     public IMaskKeyProvider? MaskKeyProvider { get; set; }
 
     /// <summary>
-    /// Runs every continuation inline instead of on the thread pool: loops start synchronously,
-    /// channels and signals complete their waiters on the calling thread. With in-memory pipes on
-    /// inline schedulers, a whole exchange then happens inside the call that started it, which is
-    /// what makes virtual-time tests deterministic (RxSockets.Testing). Never for real sockets.
+    /// Where the connection's own work runs (<see cref="ConnectionExecution"/>): the thread pool,
+    /// unless RxSockets.Testing injects its inline execution for deterministic virtual-time runs.
     /// </summary>
-    internal bool InlineExecution { get; set; }
+    internal ConnectionExecution Execution { get; set; } = ConnectionExecution.ThreadPool;
 
     /// <summary>A shallow copy with the per-connection settings, so a harness can adjust them without touching the caller's object.</summary>
     /// <returns>The copy.</returns>
@@ -103,7 +101,7 @@ public class WebSocketOptions
         LoggerFactory = other.LoggerFactory;
         MaskKeyProvider = other.MaskKeyProvider;
         Compression = other.Compression;
-        InlineExecution = other.InlineExecution;
+        Execution = other.Execution;
     }
 
     /// <summary>Checks the values and throws for the first invalid one.</summary>

@@ -24,14 +24,14 @@ public sealed class HandlerTestResult
     /// </summary>
     public IList<Recorded<Notification<Message>>> ServerSent { get; }
 
-    /// <summary>The connections, for further assertions (for example <see cref="WebSocketConnection.CloseInfo"/>).</summary>
+    /// <summary>The connections, for further assertions (for example <see cref="WebSocketConnection.ClosedException"/>).</summary>
     public VirtualConnectionPair Pair { get; }
 
     /// <summary>The close frame the client received from the server, if any.</summary>
-    public CloseStatus? CloseReceived => Pair.Client.CloseInfo?.Received;
+    public CloseStatus? CloseReceived => Pair.Client.ClosedException?.Received;
 
     /// <summary>The close frame the client sent, if any.</summary>
-    public CloseStatus? CloseSent => Pair.Client.CloseInfo?.Sent;
+    public CloseStatus? CloseSent => Pair.Client.ClosedException?.Sent;
 
     /// <summary><see cref="ServerSent"/> as a marble diagram.</summary>
     public string ServerSentMarbles => Marbles.Render(ServerSent, _values);

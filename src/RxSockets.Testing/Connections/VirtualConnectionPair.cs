@@ -88,7 +88,7 @@ public sealed class VirtualConnectionPair : IAsyncDisposable
     {
         WebSocketOptions settings = (options ?? new WebSocketOptions()).CloneConnectionOptions();
         settings.TimeProvider = scheduler.TimeProvider;
-        settings.InlineExecution = true;
+        settings.Execution = InlineExecution.Instance;
         settings.Validate();
         return settings;
     }

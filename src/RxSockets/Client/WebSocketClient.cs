@@ -5,6 +5,7 @@ using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Reactive.Linq;
+using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
 using RxSockets.Protocol;
@@ -143,7 +144,7 @@ public static class WebSocketClient
                     return; // unsubscribed: DisposeAsync closes with 1000
                 }
 
-                ConnectionClosedException closed = connection.CloseInfo!;
+                ConnectionClosedException closed = connection.ClosedException!;
                 if (closed.IsNormal)
                 {
                     observer.OnCompleted();
@@ -166,10 +167,21 @@ public static class WebSocketClient
             Stream stream = new NetworkStream(socket, ownsSocket: true);
             if (uri.Scheme == "wss")
             {
-                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                var probe = new FirstByteProbe(stream);
+                var tls = new SslStream(probe, leaveInnerStreamOpen: false);
                 SslClientAuthenticationOptions settings = tlsOptions is null ? new() : Copy(tlsOptions);
                 settings.TargetHost ??= uri.IdnHost;
-                await tls.AuthenticateAsClientAsync(settings, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await tls.AuthenticateAsClientAsync(settings, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is AuthenticationException or IOException && probe.ServerAnsweredWithoutTls)
+                {
+                    throw new HandshakeException(
+                        $"The server at {uri.Authority} did not answer with TLS (its first byte was 0x{probe.FirstByte:x2}{(probe.FirstByte == 'H' ? ", the start of an HTTP response" : string.Empty)}): it is probably a plain ws:// server. Connect with ws://, or enable TLS on the server.",
+                        ex);
+                }
+
                 stream = tls;
             }
 

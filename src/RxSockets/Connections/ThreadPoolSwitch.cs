@@ -28,11 +28,9 @@ internal sealed class ThreadPoolSwitch : IValueTaskSource
     {
     }
 
-    /// <summary>Returns an awaitable that continues on the thread pool, or at once when <paramref name="stay"/> is true.</summary>
-    /// <param name="stay">Whether to go on inline (as under <see cref="WebSocketOptions.InlineExecution"/>).</param>
+    /// <summary>Returns an awaitable that continues on the thread pool.</summary>
     /// <returns>The awaitable.</returns>
-    public static ConfiguredValueTaskAwaitable Yield(bool stay = false) =>
-        (stay ? ValueTask.CompletedTask : new ValueTask(Instance, 0)).ConfigureAwait(false);
+    public static ConfiguredValueTaskAwaitable Yield() => new ValueTask(Instance, 0).ConfigureAwait(false);
 
     /// <inheritdoc/>
     public ValueTaskSourceStatus GetStatus(short token) => ValueTaskSourceStatus.Pending;

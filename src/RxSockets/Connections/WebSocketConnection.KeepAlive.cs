@@ -20,25 +20,25 @@ namespace RxSockets;
 /// </remarks>
 public sealed partial class WebSocketConnection
 {
-    /// <summary>Pings waiting for their pong, keyed by the counter in their payload, created by the first ping; guarded by <see cref="_engineLock"/>. Keepalive pings have no waiter.</summary>
+    /// <summary>Pings waiting for their pong, keyed by the counter in their payload, created by the first ping; guarded by <see cref="_lock"/>. Keepalive pings have no waiter.</summary>
     private SortedDictionary<long, (long Started, TaskCompletionSource<TimeSpan>? Pong)>? _pendingPings;
 
-    /// <summary>Set once no pong can arrive any more (the read loop ended): pings fail at once and keepalive stops; guarded by <see cref="_engineLock"/>.</summary>
+    /// <summary>Set once no pong can arrive any more (the read loop ended): pings fail at once and keepalive stops; guarded by <see cref="_lock"/>.</summary>
     private bool _pingsEnded;
 
-    /// <summary>Counter written in each ping payload (8 bytes, big-endian) to match its pong; guarded by <see cref="_engineLock"/>.</summary>
+    /// <summary>Counter written in each ping payload (8 bytes, big-endian) to match its pong; guarded by <see cref="_lock"/>.</summary>
     private long _pingCounter;
 
     /// <summary>Round-trip time of the last answered ping, in ticks of <see cref="TimeSpan"/>; 0 before the first.</summary>
     private long _latencyTicks;
 
-    /// <summary>The keepalive timer (one-shot, re-armed by each phase), or null without <see cref="WebSocketOptions.PingInterval"/> or once stopped; guarded by <see cref="_engineLock"/>.</summary>
+    /// <summary>The keepalive timer (one-shot, re-armed by each phase), or null without <see cref="WebSocketOptions.PingInterval"/> or once stopped; guarded by <see cref="_lock"/>.</summary>
     private ITimer? _keepAliveTimer;
 
-    /// <summary>When the current keepalive phase began, a timestamp of <see cref="WebSocketOptions.TimeProvider"/>; guarded by <see cref="_engineLock"/>.</summary>
+    /// <summary>When the current keepalive phase began, a timestamp of <see cref="WebSocketOptions.TimeProvider"/>; guarded by <see cref="_lock"/>.</summary>
     private long _keepAliveSince;
 
-    /// <summary>The keepalive ping whose pong is due within <see cref="WebSocketOptions.PingTimeout"/>, or 0 while waiting for the interval; guarded by <see cref="_engineLock"/>.</summary>
+    /// <summary>The keepalive ping whose pong is due within <see cref="WebSocketOptions.PingTimeout"/>, or 0 while waiting for the interval; guarded by <see cref="_lock"/>.</summary>
     private long _keepAlivePing;
 
     /// <summary>The round-trip time of the most recent ping answered by a pong (keepalive or <see cref="PingAsync"/>); zero before the first.</summary>
@@ -54,11 +54,15 @@ public sealed partial class WebSocketConnection
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
     {
-        ThrowIfNotOpen();
-        var pong = new TaskCompletionSource<TimeSpan>(_signalOptions);
+        if (State != ConnectionState.Open)
+        {
+            throw ClosedError();
+        }
+
+        TaskCompletionSource<TimeSpan> pong = _options.Execution.NewSignal<TimeSpan>();
         long id;
         bool ended;
-        lock (_engineLock)
+        lock (_lock)
         {
             id = ++_pingCounter;
             ended = _pingsEnded;
@@ -81,14 +85,14 @@ public sealed partial class WebSocketConnection
     {
         byte[] payload = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(payload, id);
-        return _outgoing.Writer.TryWrite(new OutgoingItem(OutgoingKind.Ping, Message.FromBinary(payload), null, 0, null));
+        return SubmitWithoutWaiting(OutgoingItem.Ping(payload));
     }
 
     /// <summary>Starts keepalive: the first ping goes out one <see cref="WebSocketOptions.PingInterval"/> from now.</summary>
     private void StartKeepAlive(TimeSpan interval)
     {
         ITimer timer = _options.TimeProvider.CreateTimer(static state => ((WebSocketConnection)state!).OnKeepAliveTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        lock (_engineLock)
+        lock (_lock)
         {
             if (_pingsEnded)
             {
@@ -112,7 +116,7 @@ public sealed partial class WebSocketConnection
         TimeProvider time = _options.TimeProvider;
         long ping = 0;
         TimeSpan timedOut = TimeSpan.Zero;
-        lock (_engineLock)
+        lock (_lock)
         {
             if (_keepAliveTimer is not { } timer)
             {
@@ -158,7 +162,7 @@ public sealed partial class WebSocketConnection
         if (timedOut > TimeSpan.Zero)
         {
             Log.KeepAliveTimedOut(_logger, Id, timedOut);
-            _localError ??= new TimeoutException($"No pong within the keepalive ping timeout ({timedOut.TotalSeconds:0.###} s).");
+            RecordError(new TimeoutException($"No pong within the keepalive ping timeout ({timedOut.TotalSeconds:0.###} s)."));
             FailConnection(new CloseStatus(CloseCode.InternalError, "keepalive ping timeout"));
         }
         else
@@ -178,7 +182,7 @@ public sealed partial class WebSocketConnection
         long id = BinaryPrimitives.ReadInt64BigEndian(payload);
         long now = _options.TimeProvider.GetTimestamp();
         List<(TaskCompletionSource<TimeSpan> Pong, TimeSpan Latency)>? answered = null;
-        lock (_engineLock)
+        lock (_lock)
         {
             while (_pendingPings is { Count: > 0 })
             {
@@ -225,7 +229,7 @@ public sealed partial class WebSocketConnection
     private void FailPendingPings()
     {
         List<TaskCompletionSource<TimeSpan>>? waiting = null;
-        lock (_engineLock)
+        lock (_lock)
         {
             _pingsEnded = true;
             _keepAliveTimer?.Dispose();

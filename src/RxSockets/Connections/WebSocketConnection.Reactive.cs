@@ -36,9 +36,11 @@ public sealed partial class WebSocketConnection
     /// <param name="observer">The observer; called one message at a time, never under a lock.</param>
     /// <returns>Disposing it unsubscribes (the connection stays open).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="observer"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">A <c>ReceiveAsync</c> call or <c>ReadAllAsync</c> enumeration is in progress: use one consumer style per connection.</exception>
     public IDisposable Subscribe(IObserver<Message> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
+        _incoming.Claim(IncomingQueue<Message>.Consumer.Rx); // from now on every message goes to the subscribers
         bool subscribed = false;
         bool startPump = false;
         TaskCompletionSource? arrived = null;
@@ -94,7 +96,7 @@ public sealed partial class WebSocketConnection
     /// <summary>Moves messages from the incoming queue to the subscribers, in order, one at a time.</summary>
     private async Task PumpAsync()
     {
-        await ThreadPoolSwitch.Yield(stay: _options.InlineExecution); // off the subscriber's thread, unless inline
+        await _options.Execution.Yield(); // off the subscriber's thread
         try
         {
             while (await _incoming.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
@@ -119,7 +121,7 @@ public sealed partial class WebSocketConnection
                         // more. Treat it like a failing handler: close with 1011, drop the observer.
                         Log.ObserverFailed(_logger, Id, ex);
                         Unsubscribe(observer);
-                        _localError ??= ex;
+                        RecordError(ex);
                         FailConnection(new Protocol.CloseStatus(Protocol.CloseCode.InternalError));
                     }
                 }
@@ -146,7 +148,7 @@ public sealed partial class WebSocketConnection
                     return _subscribers;
                 }
 
-                _subscriberArrived = NewSignal();
+                _subscriberArrived = _options.Execution.NewSignal();
                 arrived = _subscriberArrived.Task;
             }
 

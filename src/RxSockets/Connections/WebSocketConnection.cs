@@ -1,7 +1,6 @@
 using System;
 using System.Net;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,49 +16,55 @@ namespace RxSockets;
 /// </summary>
 /// <remarks>
 /// <para>
-/// One read loop and one write loop run per connection over the shared sans-I/O engine
-/// (<see cref="ProtocolConnection"/>). The read loop always runs, subscribers or not: pings are
-/// answered and closes completed even when nobody listens. Incoming messages wait in a bounded
-/// queue (<see cref="WebSocketOptions.MaxQueue"/>); when it is full, reading pauses and TCP pushes
-/// back on the peer.
+/// One read loop per connection feeds the shared sans-I/O engine (<see cref="ProtocolConnection"/>);
+/// it always runs, subscribers or not: pings are answered and closes completed even when nobody
+/// listens. Incoming messages wait in a bounded queue (<see cref="WebSocketOptions.MaxQueue"/>);
+/// when it is full, reading pauses and TCP pushes back on the peer. Once this side has sent its
+/// close frame, reading never pauses again (messages that find the queue full are dropped) so the
+/// peer's close frame is always seen. Every frame sent goes through one outbox, in the order it
+/// was accepted.
 /// </para>
 /// <para>
 /// The incoming stream completes on a normal close (1000, 1001 or no code, both ways) and fails
 /// with <see cref="ConnectionClosedException"/> otherwise. Sending <c>OnCompleted</c> to the sink
 /// closes with 1000; <c>OnError</c> closes with 1011, or with the status of a
-/// <see cref="WebSocketCloseException"/>.
+/// <see cref="WebSocketCloseException"/>. When the peer breaks the protocol, whatever arrived
+/// before is still delivered and answered: the connection closes once the consumer has taken those
+/// messages (at most <see cref="WebSocketOptions.CloseTimeout"/> later).
 /// </para>
 /// <para>
 /// Thread safety: all members are thread-safe. Messages are delivered to observers one at a time,
 /// in order, never while an internal lock is held (an observer may send from <c>OnNext</c>).
-/// <c>ReceiveAsync</c> and Rx subscriptions compete for the same messages: use one style per
-/// connection.
+/// Sends from any number of threads go out in the order they were accepted. One consumer style
+/// per connection: an Rx subscription, or <c>ReceiveAsync</c> calls one at a time, or one
+/// <c>ReadAllAsync</c> enumeration at a time; a second one at the same time throws
+/// <see cref="InvalidOperationException"/>.
 /// </para>
 /// </remarks>
 public sealed partial class WebSocketConnection : IObservable<Message>, IObserver<Message>, IAsyncDisposable
 {
     private static long s_nextId;
 
-    /// <summary>The engine; every call is made while holding <see cref="_engineLock"/>.</summary>
+    /// <summary>The engine; every call is made while holding <see cref="_lock"/>.</summary>
     private readonly ProtocolConnection _engine;
 
-    /// <summary>Serializes engine calls between the read loop, the write loop and timers; never held across an await or a callback.</summary>
-    private readonly Lock _engineLock = new();
+    /// <summary>Guards the engine, the outbox and keepalive; never held across an await or a callback into user code.</summary>
+    private readonly Lock _lock = new();
 
     private readonly ITransport _transport;
     private readonly WebSocketOptions _options;
     private readonly ILogger _logger;
 
-    /// <summary>Cancelled when the transport is aborted (close timeout, <see cref="Abort"/>); ends both loops at once.</summary>
+    /// <summary>Every frame this side sends goes through it.</summary>
+    private readonly Outbox _outbox;
+
+    /// <summary>Cancelled when the transport is aborted (close timeout, <see cref="Abort"/>).</summary>
     private readonly CancellationTokenSource _abort = new();
 
-    /// <summary>Completes (never faults) once both loops ended and the transport is disposed.</summary>
+    /// <summary>Completes (never faults) once the read loop ended, the outbox drained and the transport is disposed.</summary>
     private readonly TaskCompletionSource _closed;
 
-    /// <summary>How signals complete their waiters: asynchronously, or inline under <see cref="WebSocketOptions.InlineExecution"/>.</summary>
-    private readonly TaskCreationOptions _signalOptions;
-
-    /// <summary>The reason for closing that came from this side (a protocol error, a transport error, an overflow), if any.</summary>
+    /// <summary>The reason for closing that came from this side (a protocol error, a transport error, an overflow); set once, the first wins.</summary>
     private Exception? _localError;
 
     /// <summary>Set once, when the read loop ends: the exception that describes how the connection closed.</summary>
@@ -68,14 +73,10 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     /// <summary>Timer that aborts the transport when the closing handshake takes longer than <see cref="WebSocketOptions.CloseTimeout"/>.</summary>
     private ITimer? _closeTimer;
 
-    private Task _writeLoop = Task.CompletedTask;
-
     /// <summary>
     /// The handler's token source (set by <see cref="HandlerRunner"/>), or null: cancelled once the
-    /// connection closed (by <see cref="FinishAsync"/> itself, with no continuation on
-    /// <see cref="Completion"/>) or when the server stops (by the server, with no registration on
-    /// its shutdown token). A linked source and a <c>ContinueWith</c> per connection held about
-    /// 250 bytes per idle connection (issue 7).
+    /// connection closed (by <see cref="FinishAsync"/>) or when the server stops (by the server,
+    /// with no registration on its shutdown token).
     /// </summary>
     private CancellationTokenSource? _handlerCancel;
 
@@ -83,16 +84,15 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     {
         _transport = transport;
         _options = options;
-        _engine = new ProtocolConnection(side, options.Limits, options.MaskKeyProvider, compression);
+        _engine = new ProtocolConnection(side, options.Limits, options.MaskKeyProvider, compression) { DeferFailure = true };
         Id = $"{(side == ConnectionSide.Server ? "s" : "c")}{Interlocked.Increment(ref s_nextId)}";
         Request = request;
         Subprotocol = subprotocol;
         Side = side;
         _logger = options.LoggerFactory?.CreateLogger<WebSocketConnection>() ?? NullLogger<WebSocketConnection>.Instance;
-        _signalOptions = options.InlineExecution ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously;
-        _closed = new TaskCompletionSource(_signalOptions);
-        _incoming = new BoundedQueue<Message>(options.MaxQueue, allowSynchronousContinuations: options.InlineExecution); // issue 7: ~600 B less than Channel.CreateBounded
-        _outgoing = new SingleReaderChannel<OutgoingItem>(allowSynchronousContinuations: options.InlineExecution); // issue 7: ~1 KiB less than Channel.CreateUnbounded
+        _closed = options.Execution.NewSignal();
+        _incoming = new IncomingQueue<Message>(options.MaxQueue, options.Execution.RunContinuationsAsynchronously);
+        _outbox = new Outbox(this, _engine, _lock, transport, options);
     }
 
     /// <summary>A short identifier, unique in this process, used in logs ("s12" for a server connection).</summary>
@@ -129,7 +129,7 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
                 return ConnectionState.Closed;
             }
 
-            lock (_engineLock)
+            lock (_lock)
             {
                 return _engine.State;
             }
@@ -139,23 +139,28 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     /// <summary>Completes when the connection is closed and its transport released; never faults.</summary>
     public Task Completion => _closed.Task;
 
-    /// <summary>How the connection closed, once <see cref="Completion"/> has completed; otherwise <see langword="null"/>.</summary>
-    public ConnectionClosedException? CloseInfo => _closedException;
+    /// <summary>
+    /// How the connection closed, once <see cref="Completion"/> has completed (codes and reasons of
+    /// both sides, <see cref="ConnectionClosedException.IsNormal"/>); otherwise <see langword="null"/>.
+    /// </summary>
+    public ConnectionClosedException? ClosedException => _closedException;
 
-    /// <summary>Starts the loops. Called once by the server or client after the opening handshake.</summary>
+    /// <summary>Whether the transport was aborted.</summary>
+    internal bool IsAborted => _abort.IsCancellationRequested;
+
+    /// <summary>Cancelled when the transport is aborted: flushes stop waiting.</summary>
+    internal CancellationToken AbortToken => _abort.Token;
+
+    /// <summary>Starts the read loop (and keepalive). Called once by the server or client after the opening handshake.</summary>
     internal void Start()
     {
         Log.Opened(_logger, Id, Side, Request?.Path);
-        // Each loop moves itself to the thread pool (ThreadPoolSwitch), or runs inline under
-        // InlineExecution: no Task.Run wrapper tasks kept alive per connection (issue 7).
-        _writeLoop = WriteLoopAsync();
         if (_options.PingInterval is TimeSpan interval)
         {
             StartKeepAlive(interval);
         }
 
-        // The read loop ends by running FinishAsync itself: no second state machine waits for it
-        // on every idle connection (issue 7).
+        // The read loop ends by running FinishAsync itself: no second state machine waits for it.
         _ = ReadLoopAsync();
     }
 
@@ -170,6 +175,7 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
         var source = new CancellationTokenSource();
         if (Interlocked.CompareExchange(ref _handlerCancel, source, null) is { } existing)
         {
+            source.Dispose();
             return existing.Token; // one handler per connection
         }
 
@@ -201,9 +207,6 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
         }
     }
 
-    /// <summary>A one-shot signal whose waiters run as <see cref="_signalOptions"/> says.</summary>
-    private TaskCompletionSource NewSignal() => new(_signalOptions);
-
     /// <summary>
     /// Closes the connection: runs the closing handshake with 1000 (unless one is already under way)
     /// and waits until the transport is closed, at most <see cref="WebSocketOptions.CloseTimeout"/>
@@ -212,42 +215,87 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     /// <returns>A task that completes when the connection is closed.</returns>
     public async ValueTask DisposeAsync()
     {
-        StartClose(new CloseStatus(CloseCode.NormalClosure), completion: null);
+        StartClose(new CloseStatus(CloseCode.NormalClosure));
         await _closed.Task.ConfigureAwait(false);
     }
 
     /// <summary>Closes both directions at once without a closing handshake (the peer sees 1006).</summary>
     public void Abort()
     {
-        _localError ??= new OperationCanceledException("The connection was aborted.");
+        RecordError(new OperationCanceledException("The connection was aborted."));
         AbortTransport();
     }
 
+    /// <summary>Records why this side closes; the first reason wins, whichever thread records it.</summary>
+    internal void RecordError(Exception error) => Interlocked.CompareExchange(ref _localError, error, null);
+
+    /// <summary>
+    /// A write or flush into the transport failed: records it (unless it is the consequence of our
+    /// own abort), aborts the transport, and returns what senders are told.
+    /// </summary>
+    internal ConnectionClosedException TransportFailed(Exception ex)
+    {
+        if (!(ex is OperationCanceledException && IsAborted))
+        {
+            RecordError(ex);
+            Log.TransportError(_logger, Id, ex);
+        }
+
+        AbortTransport();
+        return ClosedError();
+    }
+
+    /// <summary>The outbox wrote this side's close frame: reading must not pause any more, and the close timeout runs.</summary>
+    internal void OnCloseSent()
+    {
+        _incoming.WakeWriter();
+        _graceEnd?.TrySetResult();
+        ArmCloseTimer();
+    }
+
+    /// <summary>The exception for an operation attempted after the connection closed (or while it is closing).</summary>
+    internal ConnectionClosedException ClosedError()
+    {
+        if (_closedException is { } closed)
+        {
+            return closed;
+        }
+
+        lock (_lock)
+        {
+            return ClosedErrorLocked();
+        }
+    }
+
+    /// <summary><see cref="ClosedError"/> for callers that hold the lock.</summary>
+    internal ConnectionClosedException ClosedErrorLocked() =>
+        _closedException ?? new ConnectionClosedException(_engine.CloseReceived, _engine.CloseSent, _engine.CloseReceivedThenSent, Volatile.Read(ref _localError));
+
     private void AbortTransport()
     {
-        if (!_abort.IsCancellationRequested)
+        if (_abort.IsCancellationRequested)
         {
-            try
-            {
-                _abort.Cancel();
-            }
-            catch (AggregateException)
-            {
-                // A registration threw; the loops still end.
-            }
-
-            // The read loop reads and the write loop waits without the abort token (a token
-            // registration per idle connection, issue 7): wake both here.
-            _transport.Input.CancelPendingRead();
-            _outgoing.Writer.TryWrite(OutgoingItem.FlushPending);
-            _transport.Abort();
+            return;
         }
+
+        try
+        {
+            _abort.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A registration threw; the loops still end.
+        }
+
+        _transport.Input.CancelPendingRead(); // the read loop reads without the token
+        _incoming.WakeWriter();
+        _transport.Abort();
     }
 
     /// <summary>Starts the close timer once the closing handshake is under way (idempotent).</summary>
     private void ArmCloseTimer()
     {
-        if (_closeTimer is null)
+        if (Volatile.Read(ref _closeTimer) is null)
         {
             ITimer timer = _options.TimeProvider.CreateTimer(static state => ((WebSocketConnection)state!).OnCloseTimeout(), this, _options.CloseTimeout, Timeout.InfiniteTimeSpan);
             if (Interlocked.CompareExchange(ref _closeTimer, timer, null) is not null)
@@ -263,24 +311,24 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
         AbortTransport();
     }
 
-    /// <summary>Run by the read loop once it ended: waits for the write loop, releases the transport, and completes <see cref="Completion"/>.</summary>
+    /// <summary>Run by the read loop once it ended: lets the outbox drain, releases the transport, and completes <see cref="Completion"/>.</summary>
     private async Task FinishAsync()
     {
         try
         {
             FailPendingPings(); // no pong can come any more; stops keepalive
-            _outgoing.Writer.TryComplete();
 
-            // Let the writer drain what is queued (a close echo, say), but never wait on a peer
-            // that stopped reading for longer than the close timeout.
+            // Nothing queued can be sent any more (the engine is closed): its senders learn it now.
+            // What the writer is writing (a close echo) goes on, but never waits on a peer that
+            // stopped reading for longer than the close timeout.
+            _outbox.End(ClosedError());
             try
             {
-                await _writeLoop.WaitAsync(_options.CloseTimeout, _options.TimeProvider).ConfigureAwait(false);
+                await _outbox.IdleAsync().WaitAsync(_options.CloseTimeout, _options.TimeProvider).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
                 AbortTransport();
-                await _writeLoop.ConfigureAwait(false);
             }
 
             await _transport.DisposeAsync().ConfigureAwait(false);
@@ -294,31 +342,15 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
         finally
         {
             _closeTimer?.Dispose();
-            lock (_engineLock)
+            lock (_lock)
             {
                 _engine.Dispose(); // returns pooled buffers and frees zlib memory (permessage-deflate)
             }
 
             FailPendingPings();
             _closed.TrySetResult();
-            CancelHandler(); // after Completion, as the ContinueWith on it did
+            CancelHandler();
             Log.Closed(_logger, Id, _closedException?.Message ?? "closed");
         }
     }
-
-    /// <summary>Builds the exception that describes the closure, from the engine's view and the local error.</summary>
-    private ConnectionClosedException DescribeClosure()
-    {
-        lock (_engineLock)
-        {
-            return DescribeClosureLocked();
-        }
-    }
-
-    /// <summary><see cref="DescribeClosure"/> for callers that already hold the engine lock.</summary>
-    private ConnectionClosedException DescribeClosureLocked() =>
-        new(_engine.CloseReceived, _engine.CloseSent, _engine.CloseReceivedThenSent, _localError);
-
-    /// <summary>The exception for an operation attempted after the connection closed (or while it is closing).</summary>
-    private ConnectionClosedException ClosedError() => _closedException ?? DescribeClosure();
 }

@@ -6,8 +6,10 @@ using System.Threading.Tasks;
 namespace RxSockets;
 
 /// <summary>
-/// A byte stream a WebSocket connection runs over: a TCP socket, a TLS stream or an in-memory pipe.
-/// The connection reads <see cref="Input"/> from one loop and writes <see cref="Output"/> from another.
+/// A byte stream a WebSocket connection runs over: a TCP socket, a TLS stream, any duplex stream or
+/// pipe, an in-memory pipe. The connection reads <see cref="Input"/> from its read loop and writes
+/// <see cref="Output"/> from one writer at a time. What a transport can do beyond that is stated
+/// here (<see cref="FlushHandsOff"/>, <see cref="SendsDirect"/>), never found out by its type.
 /// </summary>
 internal interface ITransport : IAsyncDisposable
 {
@@ -22,6 +24,28 @@ internal interface ITransport : IAsyncDisposable
 
     /// <summary>The peer's address, when there is one.</summary>
     EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>
+    /// Whether flushing <see cref="Output"/> only hands the bytes to the transport's own send loop
+    /// and waits once a bounded amount is unsent. Then a sender may write its frame on its own
+    /// thread: a caller that sends in a loop still yields its thread once the peer falls behind.
+    /// Over a stream, a flush is a synchronous write that the kernel's buffer would let such a loop
+    /// repeat for megabytes without yielding, so senders hand their frames to the connection instead.
+    /// </summary>
+    bool FlushHandsOff { get; }
+
+    /// <summary>Whether <see cref="SendDirectAsync"/> is supported.</summary>
+    bool SendsDirect { get; }
+
+    /// <summary>
+    /// Sends <paramref name="payload"/> straight from the caller's memory, after every byte flushed
+    /// to <see cref="Output"/> before this call: a large payload without a copy into the output.
+    /// The caller keeps every other writer out, and the memory unchanged, until the task completes.
+    /// </summary>
+    /// <param name="payload">The bytes to send.</param>
+    /// <returns>A task that completes once the transport has taken every byte; it faults if the transport fails first.</returns>
+    /// <exception cref="NotSupportedException"><see cref="SendsDirect"/> is false.</exception>
+    Task SendDirectAsync(ReadOnlyMemory<byte> payload);
 
     /// <summary>Half-closes: no more bytes will be written (TCP FIN); reading may go on.</summary>
     /// <returns>A task that completes once the output is shut down.</returns>

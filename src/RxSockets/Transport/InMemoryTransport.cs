@@ -16,6 +16,9 @@ internal sealed class InMemoryTransport : ITransport
     private readonly Pipe _incoming;
     private readonly Pipe _outgoing;
 
+    /// <summary>Set by <see cref="Abort"/>.</summary>
+    private volatile bool _aborted;
+
     private InMemoryTransport(Pipe incoming, Pipe outgoing)
     {
         _incoming = incoming;
@@ -56,20 +59,32 @@ internal sealed class InMemoryTransport : ITransport
         return new InMemoryTransport(new Pipe(options), new Pipe(options));
     }
 
+    /// <summary>Senders hand their frames to the connection, as over a stream: tests see one write path whatever the scheduling.</summary>
+    public bool FlushHandsOff => false;
+
+    public bool SendsDirect => false;
+
+    public Task SendDirectAsync(ReadOnlyMemory<byte> payload) => throw new NotSupportedException("An in-memory transport sends only what is flushed to its output.");
+
     public ValueTask CloseOutputAsync() => _outgoing.Writer.CompleteAsync();
 
+    /// <summary>
+    /// Stops both directions at once: only what is safe while the connection's own loops use the
+    /// pipes (their pending read and flush end at once); the pipes are completed by
+    /// <see cref="DisposeAsync"/>, after the loops stopped, and the peer then reads an error, as
+    /// after a TCP reset.
+    /// </summary>
     public void Abort()
     {
-        var error = new ObjectDisposedException(nameof(InMemoryTransport), "The in-memory transport was aborted.");
-        _outgoing.Writer.Complete();
-        _incoming.Writer.Complete(error);
-        _outgoing.Reader.Complete();
-        _incoming.Reader.Complete();
+        _aborted = true;
+        _outgoing.Writer.CancelPendingFlush();
+        _incoming.Reader.CancelPendingRead();
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _outgoing.Writer.CompleteAsync().ConfigureAwait(false);
+        Exception? error = _aborted ? new ObjectDisposedException(nameof(InMemoryTransport), "The in-memory transport was aborted.") : null;
+        await _outgoing.Writer.CompleteAsync(error).ConfigureAwait(false);
         await _incoming.Reader.CompleteAsync().ConfigureAwait(false);
     }
 

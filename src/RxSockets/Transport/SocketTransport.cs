@@ -133,6 +133,11 @@ internal sealed class SocketTransport : ITransport
 
     public EndPoint? RemoteEndPoint { get; }
 
+    /// <summary>A flush hands the bytes to the send loop through a bounded pipe.</summary>
+    public bool FlushHandsOff => true;
+
+    public bool SendsDirect => true;
+
     public ValueTask CloseOutputAsync()
     {
         _closeOutput = true;

@@ -44,6 +44,13 @@ internal sealed class StreamTransport : ITransport
 
     public EndPoint? RemoteEndPoint { get; }
 
+    /// <summary>A flush is a synchronous write into the stream: senders hand their frames to the connection.</summary>
+    public bool FlushHandsOff => false;
+
+    public bool SendsDirect => false;
+
+    public Task SendDirectAsync(ReadOnlyMemory<byte> payload) => throw new NotSupportedException("A stream transport sends only what is flushed to its output.");
+
     public ValueTask CloseOutputAsync()
     {
         try

@@ -41,7 +41,7 @@ public sealed class EchoPageBrowserTests : BrowserFixture
                 }
                 catch (ConnectionClosedException)
                 {
-                    // 4000 is not a normal closure: read it from CloseInfo below.
+                    // 4000 is not a normal closure: read it from ClosedException below.
                 }
             },
             new WebSocketServerOptions { Host = "127.0.0.1", Port = 0, ProcessRequest = ServePageAsync });
@@ -64,8 +64,8 @@ public sealed class EchoPageBrowserTests : BrowserFixture
             Assert.That(close.GetProperty("reason").GetString(), Is.EqualTo("browser done ✓"), "close reason seen by the browser");
             Assert.That(close.GetProperty("wasClean").GetBoolean(), Is.True, "a clean closing handshake");
             Assert.That(root.GetProperty("errors").GetArrayLength(), Is.Zero, json);
-            Assert.That(connection.CloseInfo!.Received, Is.EqualTo(status), "close received by our server");
-            Assert.That(connection.CloseInfo.Sent, Is.EqualTo(status), "echoed by our server");
+            Assert.That(connection.ClosedException!.Received, Is.EqualTo(status), "close received by our server");
+            Assert.That(connection.ClosedException.Sent, Is.EqualTo(status), "echoed by our server");
             Assert.That(received.Select(m => $"{(m.IsText ? "text" : "binary")} {m.Data.Length}"), Is.EqualTo(new[] { "text 48", "text 0", "text 65536", "binary 0", $"binary {Payloads.OneMiB}" }));
             Assert.That(received.First().Text, Is.EqualTo("héllo wörld ✓ 日本語 🚀 — ünïcödé"));
             Assert.That(received.Last().Data.ToArray(), Is.EqualTo(Payloads.Binary(Payloads.OneMiB)));

@@ -105,9 +105,9 @@ public sealed class ClientInteropTests(PeerKind peer)
         using (Assert.EnterMultipleScope())
         {
             Assert.That(closed.Close("rcvd"), Is.EqualTo($"4001 {reason}"), "received by the peer");
-            Assert.That(ws.CloseInfo!.Sent, Is.EqualTo(status), "sent by our client");
-            Assert.That(ws.CloseInfo.Received, Is.EqualTo(status), "the peer's echo");
-            Assert.That(ws.CloseInfo.ReceivedThenSent, Is.False);
+            Assert.That(ws.ClosedException!.Sent, Is.EqualTo(status), "sent by our client");
+            Assert.That(ws.ClosedException.Received, Is.EqualTo(status), "the peer's echo");
+            Assert.That(ws.ClosedException.ReceivedThenSent, Is.False);
         }
     }
 
@@ -123,10 +123,10 @@ public sealed class ClientInteropTests(PeerKind peer)
         var status = new CloseStatus((CloseCode)4002, reason);
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(ws.CloseInfo!.Received, Is.EqualTo(status), "received by our client");
-            Assert.That(ws.CloseInfo.Sent, Is.EqualTo(status), "echoed by our client");
-            Assert.That(ws.CloseInfo.ReceivedThenSent, Is.True);
-            Assert.That(ws.CloseInfo.IsNormal, Is.False, "4002 is not a normal closure");
+            Assert.That(ws.ClosedException!.Received, Is.EqualTo(status), "received by our client");
+            Assert.That(ws.ClosedException.Sent, Is.EqualTo(status), "echoed by our client");
+            Assert.That(ws.ClosedException.ReceivedThenSent, Is.True);
+            Assert.That(ws.ClosedException.IsNormal, Is.False, "4002 is not a normal closure");
             Assert.That(closed.Close("rcvd"), Is.EqualTo($"4002 {reason}"), "our echo, seen by the peer");
         }
     }
@@ -142,8 +142,8 @@ public sealed class ClientInteropTests(PeerKind peer)
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(ws.CloseInfo!.Sent?.Code, Is.EqualTo(CloseCode.MessageTooBig), "sent by our client");
-            Assert.That(ws.CloseInfo.InnerException, Is.InstanceOf<MessageTooLargeException>());
+            Assert.That(ws.ClosedException!.Sent?.Code, Is.EqualTo(CloseCode.MessageTooBig), "sent by our client");
+            Assert.That(ws.ClosedException.InnerException, Is.InstanceOf<MessageTooLargeException>());
             Assert.That(closed.Close("rcvd")?.Split(' ')[0], Is.EqualTo("1009"), "seen by the peer");
         }
     }
@@ -198,6 +198,6 @@ public sealed class ClientInteropTests(PeerKind peer)
         await ws.CloseAsync().WaitAsync(PeerProcess.Timeout);
         JsonElement closed = await _server!.WaitForAsync(e => e.Is("event", "closed"));
         Assert.That(closed.Close("rcvd"), Is.EqualTo("1000 "), $"the close the peer received{_server.Describe()}");
-        Assert.That(ws.CloseInfo!.IsNormal, Is.True);
+        Assert.That(ws.ClosedException!.IsNormal, Is.True);
     }
 }

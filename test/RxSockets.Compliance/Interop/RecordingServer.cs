@@ -9,7 +9,7 @@ namespace RxSockets.Compliance;
 /// <summary>
 /// Our server as the peers' clients see it: <c>/close</c> closes with <see cref="CloseCode"/> and
 /// <see cref="CloseReason"/>; any other path echoes every message. It records what it received
-/// and hands each connection to the test, which inspects <c>CloseInfo</c> once it completes.
+/// and hands each connection to the test, which inspects <c>ClosedException</c> once it completes.
 /// </summary>
 public sealed class RecordingServer : IAsyncDisposable
 {
@@ -54,7 +54,7 @@ public sealed class RecordingServer : IAsyncDisposable
     public Uri UriFor(string path) => new(Server.Uri, path);
 
     /// <summary>The first connection, once it has closed.</summary>
-    /// <returns>The closed connection; its <c>CloseInfo</c> is set.</returns>
+    /// <returns>The closed connection; its <c>ClosedException</c> is set.</returns>
     public async Task<WebSocketConnection> FirstClosedAsync()
     {
         WebSocketConnection connection = await Opened.WaitAsync(PeerProcess.Timeout);
@@ -84,7 +84,7 @@ public sealed class RecordingServer : IAsyncDisposable
         }
         catch (ConnectionClosedException)
         {
-            // A close code other than 1000/1001/1005: the test reads it from CloseInfo.
+            // A close code other than 1000/1001/1005: the test reads it from ClosedException.
         }
     }
 }

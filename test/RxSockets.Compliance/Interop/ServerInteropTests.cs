@@ -85,9 +85,9 @@ public sealed class ServerInteropTests(PeerKind peer)
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(connection.CloseInfo!.Received, Is.EqualTo(new CloseStatus((CloseCode)4001, reason)), "received by our server");
-            Assert.That(connection.CloseInfo.Sent, Is.EqualTo(new CloseStatus((CloseCode)4001, reason)), "echoed by our server");
-            Assert.That(connection.CloseInfo.ReceivedThenSent, Is.True);
+            Assert.That(connection.ClosedException!.Received, Is.EqualTo(new CloseStatus((CloseCode)4001, reason)), "received by our server");
+            Assert.That(connection.ClosedException.Sent, Is.EqualTo(new CloseStatus((CloseCode)4001, reason)), "echoed by our server");
+            Assert.That(connection.ClosedException.ReceivedThenSent, Is.True);
             Assert.That(events[^1].Close("rcvd"), Is.EqualTo($"4001 {reason}"), "the echo seen by the peer");
         }
     }
@@ -102,9 +102,9 @@ public sealed class ServerInteropTests(PeerKind peer)
         using (Assert.EnterMultipleScope())
         {
             Assert.That(events[^1].Close("rcvd"), Is.EqualTo($"4002 {RecordingServer.CloseReason}"), "received by the peer");
-            Assert.That(connection.CloseInfo!.Sent, Is.EqualTo(status), "sent by our server");
-            Assert.That(connection.CloseInfo.Received, Is.EqualTo(status), "the peer's echo");
-            Assert.That(connection.CloseInfo.ReceivedThenSent, Is.False);
+            Assert.That(connection.ClosedException!.Sent, Is.EqualTo(status), "sent by our server");
+            Assert.That(connection.ClosedException.Received, Is.EqualTo(status), "the peer's echo");
+            Assert.That(connection.ClosedException.ReceivedThenSent, Is.False);
         }
     }
 
@@ -118,8 +118,8 @@ public sealed class ServerInteropTests(PeerKind peer)
         using (Assert.EnterMultipleScope())
         {
             Assert.That(events[^1].Close("rcvd")?.Split(' ')[0], Is.EqualTo("1009"), "seen by the peer");
-            Assert.That(connection.CloseInfo!.Sent?.Code, Is.EqualTo(CloseCode.MessageTooBig), "sent by our server");
-            Assert.That(connection.CloseInfo.InnerException, Is.InstanceOf<MessageTooLargeException>());
+            Assert.That(connection.ClosedException!.Sent?.Code, Is.EqualTo(CloseCode.MessageTooBig), "sent by our server");
+            Assert.That(connection.ClosedException.InnerException, Is.InstanceOf<MessageTooLargeException>());
             Assert.That(_server.Received, Is.Empty, "nothing delivered");
         }
     }
@@ -165,12 +165,12 @@ public sealed class ServerInteropTests(PeerKind peer)
         if (peer == PeerKind.Python)
         {
             Assert.That(events.Single(e => e.Is("event", "open")).Text("subprotocol"), Is.Null, client.Describe());
-            Assert.That(connection.CloseInfo!.IsNormal, Is.True);
+            Assert.That(connection.ClosedException!.IsNormal, Is.True);
         }
         else
         {
             Assert.That(events[0].Text("message"), Is.EqualTo("Server sent no subprotocol"), client.Describe());
-            Assert.That(connection.CloseInfo!.Code, Is.EqualTo(CloseCode.AbnormalClosure));
+            Assert.That(connection.ClosedException!.Code, Is.EqualTo(CloseCode.AbnormalClosure));
         }
     }
 

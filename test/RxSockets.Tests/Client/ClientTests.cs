@@ -21,6 +21,17 @@ public sealed class ClientTests
     }
 
     [Test]
+    public async Task ConnectAsync_WssToAPlainServer_SaysTheServerDidNotAnswerWithTls()
+    {
+        await using WebSocketServer server = await WebSocketServer.StartAsync(ws => ws, "127.0.0.1", 0);
+
+        var error = await Assert.ThrowsAsync<HandshakeException>(() => WebSocketClient.ConnectAsync(new Uri($"wss://127.0.0.1:{server.EndPoint.Port}/")));
+
+        Assert.That(error!.Message, Does.Contain("did not answer with TLS").And.Contain("ws://"));
+        Assert.That(error.InnerException, Is.Not.Null, "the TLS stack's own error stays attached");
+    }
+
+    [Test]
     public async Task ConnectAsync_NothingListening_ThrowsHandshakeException()
     {
         // Bind a port, then free it so nothing listens there.
@@ -45,7 +56,7 @@ public sealed class ClientTests
             System.Threading.Interlocked.Increment(ref handlers);
             await ws.SendAsync("welcome", ct);
             await ws.Completion;
-            closed.TrySetResult(ws.CloseInfo!.Received);
+            closed.TrySetResult(ws.ClosedException!.Received);
         }, "127.0.0.1", 0);
         IObservable<WebSocketConnection> connect = WebSocketClient.Connect(server.Uri);
         Assert.That(handlers, Is.Zero, "nothing happens before Subscribe");

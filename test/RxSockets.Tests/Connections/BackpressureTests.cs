@@ -161,7 +161,7 @@ public sealed class BackpressureTests
 
         // Seen once as Closed instead of Closing in a full CI run (not reproduced in isolation or
         // under CPU stress); the message says how it closed if it happens again.
-        Assert.That(pair.Client.State, Is.Not.EqualTo(ConnectionState.Open), () => $"{pair.Client.CloseInfo} inner: {pair.Client.CloseInfo?.InnerException}");
+        Assert.That(pair.Client.State, Is.Not.EqualTo(ConnectionState.Open), () => $"{pair.Client.ClosedException} inner: {pair.Client.ClosedException?.InnerException}");
 
         // Let the server read again so the close frame gets through.
         var serverObserver = new RecordingObserver();

@@ -5,7 +5,7 @@ using RxSockets.Protocol;
 
 namespace RxSockets.Tests.Connections;
 
-/// <summary>Every way a connection ends, and what each side's incoming stream and <c>CloseInfo</c> say about it.</summary>
+/// <summary>Every way a connection ends, and what each side's incoming stream and <c>ClosedException</c> say about it.</summary>
 [TestFixture]
 [CancelAfter(30_000)]
 [Description("RFC 6455 §7")]
@@ -27,10 +27,10 @@ public sealed class ClosingTests
         Assert.That(await client.Ended.Within(), Is.Null);
         Assert.That(await server.Ended.Within(), Is.Null);
         await pair.Server.Completion.Within();
-        AssertClosed(pair.Client.CloseInfo, received: new CloseStatus(CloseCode.NormalClosure, ""), sent: new CloseStatus(CloseCode.NormalClosure, ""), receivedThenSent: false);
-        AssertClosed(pair.Server.CloseInfo, received: new CloseStatus(CloseCode.NormalClosure, ""), sent: new CloseStatus(CloseCode.NormalClosure, ""), receivedThenSent: true);
-        Assert.That(pair.Client.CloseInfo!.IsNormal, Is.True);
-        Assert.That(pair.Server.CloseInfo!.IsNormal, Is.True);
+        AssertClosed(pair.Client.ClosedException, received: new CloseStatus(CloseCode.NormalClosure, ""), sent: new CloseStatus(CloseCode.NormalClosure, ""), receivedThenSent: false);
+        AssertClosed(pair.Server.ClosedException, received: new CloseStatus(CloseCode.NormalClosure, ""), sent: new CloseStatus(CloseCode.NormalClosure, ""), receivedThenSent: true);
+        Assert.That(pair.Client.ClosedException!.IsNormal, Is.True);
+        Assert.That(pair.Server.ClosedException!.IsNormal, Is.True);
         Assert.That(pair.Client.State, Is.EqualTo(ConnectionState.Closed));
         Assert.That(pair.Server.State, Is.EqualTo(ConnectionState.Closed));
     }
@@ -50,9 +50,9 @@ public sealed class ClosingTests
         Assert.That(await server.Ended.Within(), Is.Null);
         await pair.Client.Completion.Within();
         var goingAway = new CloseStatus(CloseCode.GoingAway, "shutting down");
-        AssertClosed(pair.Server.CloseInfo, received: goingAway, sent: goingAway, receivedThenSent: false);
-        AssertClosed(pair.Client.CloseInfo, received: goingAway, sent: goingAway, receivedThenSent: true);
-        Assert.That(pair.Client.CloseInfo!.IsNormal, Is.True);
+        AssertClosed(pair.Server.ClosedException, received: goingAway, sent: goingAway, receivedThenSent: false);
+        AssertClosed(pair.Client.ClosedException, received: goingAway, sent: goingAway, receivedThenSent: true);
+        Assert.That(pair.Client.ClosedException!.IsNormal, Is.True);
     }
 
     [TestCase(false, CloseCode.InternalError, "oops")]
@@ -97,8 +97,8 @@ public sealed class ClosingTests
 
         Assert.That(await client.Ended.Within(), Is.Null);
         Assert.That(await server.Ended.Within(), Is.Null);
-        Assert.That(pair.Client.CloseInfo!.IsNormal, Is.True);
-        Assert.That(pair.Server.CloseInfo!.IsNormal, Is.True);
+        Assert.That(pair.Client.ClosedException!.IsNormal, Is.True);
+        Assert.That(pair.Server.ClosedException!.IsNormal, Is.True);
     }
 
     [Test]
@@ -110,8 +110,8 @@ public sealed class ClosingTests
         Task second = pair.Client.CloseAsync(CloseCode.InternalError);
         await Task.WhenAll(first, second).Within();
 
-        Assert.That(pair.Client.CloseInfo!.Sent?.Code, Is.EqualTo(CloseCode.NormalClosure));
-        Assert.That(pair.Client.CloseInfo.IsNormal, Is.True);
+        Assert.That(pair.Client.ClosedException!.Sent?.Code, Is.EqualTo(CloseCode.NormalClosure));
+        Assert.That(pair.Client.ClosedException.IsNormal, Is.True);
     }
 
     [Test]
@@ -124,9 +124,9 @@ public sealed class ClosingTests
         await pair.Client.DisposeAsync().AsTask().Within();
 
         Assert.That(await server.Ended.Within(), Is.Null);
-        Assert.That(pair.Server.CloseInfo is null || pair.Server.CloseInfo.Received?.Code == CloseCode.NormalClosure, Is.True);
+        Assert.That(pair.Server.ClosedException is null || pair.Server.ClosedException.Received?.Code == CloseCode.NormalClosure, Is.True);
         await pair.Server.Completion.Within();
-        Assert.That(pair.Server.CloseInfo!.Received?.Code, Is.EqualTo(CloseCode.NormalClosure));
+        Assert.That(pair.Server.ClosedException!.Received?.Code, Is.EqualTo(CloseCode.NormalClosure));
     }
 
     [TestCase(false)]
@@ -149,7 +149,7 @@ public sealed class ClosingTests
         Assert.That(closed.Received, Is.Null);
         Assert.That(closed.IsNormal, Is.False);
         await Task.WhenAll(pair.Client.Completion, pair.Server.Completion).Within();
-        Assert.That(aborted.CloseInfo!.IsNormal, Is.False);
+        Assert.That(aborted.ClosedException!.IsNormal, Is.False);
     }
 
     [Test]
@@ -165,9 +165,9 @@ public sealed class ClosingTests
         Assert.That(await server.Ended.Within(), Is.Null);
         Assert.That(server.Messages, Is.EqualTo(new Message[] { "bye" }));
         await Task.WhenAll(pair.Client.Completion, pair.Server.Completion).Within();
-        Assert.That(pair.Server.CloseInfo!.Received, Is.EqualTo(new CloseStatus(CloseCode.NormalClosure, "")));
-        Assert.That(pair.Client.CloseInfo!.IsNormal, Is.True);
-        Assert.That(pair.Client.CloseInfo.Sent, Is.EqualTo(pair.Client.CloseInfo.Received), "the echo carries the status that was sent");
+        Assert.That(pair.Server.ClosedException!.Received, Is.EqualTo(new CloseStatus(CloseCode.NormalClosure, "")));
+        Assert.That(pair.Client.ClosedException!.IsNormal, Is.True);
+        Assert.That(pair.Client.ClosedException.Sent, Is.EqualTo(pair.Client.ClosedException.Received), "the echo carries the status that was sent");
     }
 
     [Test]
@@ -201,7 +201,7 @@ public sealed class ClosingTests
         Assert.That(error, Is.InstanceOf<ConnectionClosedException>());
         Assert.That(((ConnectionClosedException)error!).Received, Is.EqualTo(new CloseStatus(CloseCode.PolicyViolation, "nope")));
         await pair.Client.Completion.Within();
-        Assert.That(pair.Client.CloseInfo!.Sent, Is.EqualTo(new CloseStatus(CloseCode.PolicyViolation, "nope")));
+        Assert.That(pair.Client.ClosedException!.Sent, Is.EqualTo(new CloseStatus(CloseCode.PolicyViolation, "nope")));
     }
 
     [Test]
@@ -215,7 +215,7 @@ public sealed class ClosingTests
 
         Assert.That(await server.Ended.Within(), Is.Null);
         await pair.Client.Completion.Within();
-        Assert.That(pair.Client.CloseInfo!.Received, Is.EqualTo(new CloseStatus(CloseCode.GoingAway, "restart")));
+        Assert.That(pair.Client.ClosedException!.Received, Is.EqualTo(new CloseStatus(CloseCode.GoingAway, "restart")));
     }
 
     [Test]
@@ -240,7 +240,7 @@ public sealed class ClosingTests
         await peer.Connection.Completion.Within();
         await closing.Within();
 
-        ConnectionClosedException info = peer.Connection.CloseInfo!;
+        ConnectionClosedException info = peer.Connection.ClosedException!;
         Assert.That(info.Received, Is.Null);
         Assert.That(info.Sent, Is.EqualTo(new CloseStatus(CloseCode.NormalClosure, "")));
         Assert.That(info.Code, Is.EqualTo(CloseCode.AbnormalClosure));

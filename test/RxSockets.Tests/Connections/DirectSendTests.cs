@@ -66,7 +66,7 @@ public sealed class DirectSendTests
             }
         }
 
-        Assert.That(client.CloseInfo!.IsNormal, Is.True);
+        Assert.That(client.ClosedException!.IsNormal, Is.True);
     }
 
     [Test]
@@ -116,7 +116,7 @@ public sealed class DirectSendTests
         Assert.That(client.State, Is.EqualTo(ConnectionState.Open), "no protocol error on the client");
         Assert.That(answered, Is.GreaterThan(0));
         await client.CloseAsync();
-        Assert.That(client.CloseInfo!.IsNormal, Is.True);
+        Assert.That(client.ClosedException!.IsNormal, Is.True);
     }
 
     [Test]

@@ -54,7 +54,7 @@ public sealed class InlineSendTests
         List<int> numbers = await ReceiveNumbersAsync(client).WaitAsync(s_wait);
 
         Assert.That(numbers, Is.EqualTo(Enumerable.Range(0, 3000)));
-        Assert.That(client.CloseInfo!.Received?.Code, Is.EqualTo(CloseCode.NormalClosure), "OnCompleted closes with 1000 after the last message");
+        Assert.That(client.ClosedException!.Received?.Code, Is.EqualTo(CloseCode.NormalClosure), "OnCompleted closes with 1000 after the last message");
     }
 
     [Test]
@@ -103,7 +103,7 @@ public sealed class InlineSendTests
         List<int> numbers = await ReceiveNumbersAsync(client).WaitAsync(s_wait);
 
         Assert.That(numbers, Is.EqualTo(Enumerable.Range(0, 200)));
-        Assert.That(client.CloseInfo!.Received?.Code, Is.EqualTo(CloseCode.NormalClosure));
+        Assert.That(client.ClosedException!.Received?.Code, Is.EqualTo(CloseCode.NormalClosure));
     }
 
     [Test]
@@ -125,7 +125,7 @@ public sealed class InlineSendTests
         }
 
         Assert.That(texts, Is.EqualTo(new[] { "before", "after", "last" }));
-        Assert.That(client.CloseInfo!.IsNormal, Is.True);
+        Assert.That(client.ClosedException!.IsNormal, Is.True);
     }
 
     [Test]

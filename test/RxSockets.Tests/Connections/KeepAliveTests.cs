@@ -171,7 +171,7 @@ public sealed class KeepAliveTests
         time.Advance(CloseTimeout);
         await peer.Connection.Completion.Within();
 
-        ConnectionClosedException info = peer.Connection.CloseInfo!;
+        ConnectionClosedException info = peer.Connection.ClosedException!;
         Assert.That(info.Sent, Is.EqualTo(new CloseStatus(CloseCode.InternalError, "keepalive ping timeout")));
         Assert.That(info.Received, Is.Null);
         Assert.That(info.InnerException, Is.InstanceOf<TimeoutException>());
@@ -200,7 +200,7 @@ public sealed class KeepAliveTests
 
         await peer.Connection.Completion.Within();
 
-        ConnectionClosedException info = peer.Connection.CloseInfo!;
+        ConnectionClosedException info = peer.Connection.ClosedException!;
         Assert.That(info.Sent, Is.EqualTo(new CloseStatus(CloseCode.InternalError, "keepalive ping timeout")));
         Assert.That(info.InnerException, Is.InstanceOf<TimeoutException>());
         Assert.That(info.IsNormal, Is.False);

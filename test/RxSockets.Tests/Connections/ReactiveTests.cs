@@ -243,7 +243,7 @@ public sealed class ReactiveTests
         Assert.That(error, Is.InstanceOf<ConnectionClosedException>());
         Assert.That(((ConnectionClosedException)error!).Code, Is.EqualTo(CloseCode.InternalError));
         await pair.Server.Completion.Within();
-        Assert.That(pair.Server.CloseInfo!.InnerException, Is.InstanceOf<InvalidOperationException>());
+        Assert.That(pair.Server.ClosedException!.InnerException, Is.InstanceOf<InvalidOperationException>());
     }
 
     [Test]

@@ -145,7 +145,7 @@ public sealed class SendingTests
         Assert.That(() => pair.Client.OnNext("dropped"), Throws.Nothing);
         Assert.That(() => pair.Client.OnCompleted(), Throws.Nothing);
         Assert.That(() => pair.Client.OnError(new InvalidOperationException()), Throws.Nothing);
-        Assert.That(pair.Client.CloseInfo!.IsNormal, Is.True);
+        Assert.That(pair.Client.ClosedException!.IsNormal, Is.True);
     }
 
     [Test]

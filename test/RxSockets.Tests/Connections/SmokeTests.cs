@@ -37,10 +37,10 @@ public sealed class SmokeTests
         var messages = await serverMessages;
 
         Assert.That(messages.Select(m => m.Text), Is.EqualTo(new[] { "a" }));
-        Assert.That(pair.Client.CloseInfo!.IsNormal, Is.True);
+        Assert.That(pair.Client.ClosedException!.IsNormal, Is.True);
         await pair.Server.Completion;
-        Assert.That(pair.Server.CloseInfo!.Received?.Code, Is.EqualTo(CloseCode.NormalClosure));
-        Assert.That(pair.Server.CloseInfo.ReceivedThenSent, Is.True);
+        Assert.That(pair.Server.ClosedException!.Received?.Code, Is.EqualTo(CloseCode.NormalClosure));
+        Assert.That(pair.Server.ClosedException.ReceivedThenSent, Is.True);
     }
 
     [Test]

@@ -118,7 +118,7 @@ public sealed class AbuseTests
             }
 
             await ws.Completion;
-            closed.TrySetResult(ws.CloseInfo!);
+            closed.TrySetResult(ws.ClosedException!);
         }, new WebSocketServerOptions { Limits = new ProtocolLimits { MaxFragments = 100 }, CloseTimeout = TimeSpan.FromSeconds(1) });
 
         // A raw client: handshake by hand, then frames written with the engine: one text frame
@@ -158,7 +158,7 @@ public sealed class AbuseTests
         var options = new WebSocketServerOptions { SinkBufferLimit = 1024 * 1024, PingInterval = null, CloseTimeout = TimeSpan.FromSeconds(1) };
         await using WebSocketServer server = await WebSocketServer.StartAsync(ws =>
         {
-            _ = ws.Completion.ContinueWith(_ => overflowed.TrySetResult(ws.CloseInfo!), TaskScheduler.Default);
+            _ = ws.Completion.ContinueWith(_ => overflowed.TrySetResult(ws.ClosedException!), TaskScheduler.Default);
             return ws.Path == "/firehose"
                 ? Observable.Repeat(Message.FromBinary(chunk)).Take(10_000)
                 : ws;

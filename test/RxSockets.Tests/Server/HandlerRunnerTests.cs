@@ -37,7 +37,7 @@ public sealed class HandlerRunnerTests
         await run.WaitAsync(s_wait);
         await pair.Client.Completion.WaitAsync(s_wait);
 
-        Assert.That(pair.Client.CloseInfo!.Received, Is.EqualTo(new CloseStatus(CloseCode.GoingAway, HandlerRunner.ShutdownReason)));
+        Assert.That(pair.Client.ClosedException!.Received, Is.EqualTo(new CloseStatus(CloseCode.GoingAway, HandlerRunner.ShutdownReason)));
         Assert.That(HandlerRunner.ShutdownReason, Is.EqualTo("server shutting down"));
     }
 
@@ -56,6 +56,6 @@ public sealed class HandlerRunnerTests
         await pair.Client.CloseAsync((CloseCode)4001, "bye").WaitAsync(s_wait);
         await run.WaitAsync(s_wait);
 
-        Assert.That(pair.Server.CloseInfo!.Sent, Is.EqualTo(new CloseStatus((CloseCode)4001, "bye")), "the echo, not a 1001");
+        Assert.That(pair.Server.ClosedException!.Sent, Is.EqualTo(new CloseStatus((CloseCode)4001, "bye")), "the echo, not a 1001");
     }
 }

@@ -53,7 +53,7 @@ public sealed class ServerTests
 
         await cancelled.Task.WaitAsync(s_wait);
         await client.Completion.WaitAsync(s_wait);
-        Assert.That(client.CloseInfo!.Received, Is.EqualTo(new CloseStatus(CloseCode.GoingAway, "server shutting down")));
+        Assert.That(client.ClosedException!.Received, Is.EqualTo(new CloseStatus(CloseCode.GoingAway, "server shutting down")));
     }
 
     [Test]
@@ -98,7 +98,7 @@ public sealed class ServerTests
         Assert.That(rest, Is.Empty, "the stream completes normally when the handler returns");
         Assert.That(await seen.Task.WaitAsync(s_wait), Is.EqualTo("/greet?lang=en"));
         await client.Completion.WaitAsync(s_wait);
-        Assert.That(client.CloseInfo!.Received?.Code, Is.EqualTo(CloseCode.NormalClosure));
+        Assert.That(client.ClosedException!.Received?.Code, Is.EqualTo(CloseCode.NormalClosure));
     }
 
     [Test]
@@ -115,7 +115,7 @@ public sealed class ServerTests
 
         Assert.That((await replies.WaitAsync(s_wait)).Select(m => m.Text), Is.EqualTo(new[] { "echo a", "echo b", "echo c" }));
         await client.CloseAsync();
-        Assert.That(client.CloseInfo!.IsNormal, Is.True);
+        Assert.That(client.ClosedException!.IsNormal, Is.True);
     }
 
     [Test]
@@ -127,7 +127,7 @@ public sealed class ServerTests
         IList<Message> messages = await client.ToList().ToTask().WaitAsync(s_wait);
 
         Assert.That(messages.Select(m => m.Text), Is.EqualTo(new[] { "one", "two" }));
-        Assert.That(client.CloseInfo?.Received?.Code, Is.EqualTo(CloseCode.NormalClosure));
+        Assert.That(client.ClosedException?.Received?.Code, Is.EqualTo(CloseCode.NormalClosure));
     }
 
     [Test]
@@ -256,8 +256,8 @@ public sealed class ServerTests
         List<Message> rest = await client.ReadAllAsync().ToListAsync();
 
         Assert.That(rest, Is.Empty);
-        Assert.That(client.CloseInfo!.Received?.Code, Is.EqualTo(CloseCode.GoingAway));
-        Assert.That(client.CloseInfo.IsNormal, Is.True, "1001 is a normal closure");
+        Assert.That(client.ClosedException!.Received?.Code, Is.EqualTo(CloseCode.GoingAway));
+        Assert.That(client.ClosedException.IsNormal, Is.True, "1001 is a normal closure");
         await handlerCancelled.Task.WaitAsync(s_wait);
         await Assert.ThrowsAsync<HandshakeException>(() => WebSocketClient.ConnectAsync(server.Uri));
     }
@@ -296,6 +296,6 @@ public sealed class ServerTests
         await Task.WhenAll(clients.Select(c => c.CloseAsync())).WaitAsync(TimeSpan.FromSeconds(40));
 
         Assert.That(replies, Is.EqualTo(Enumerable.Range(0, count).Select(i => $"#{i}")));
-        Assert.That(clients.All(c => c.CloseInfo!.IsNormal), Is.True);
+        Assert.That(clients.All(c => c.ClosedException!.IsNormal), Is.True);
     }
 }

@@ -71,8 +71,8 @@ public sealed class ShutdownSoakTests
             Assert.That(got, Has.Count.GreaterThanOrEqualTo(completedBeforeClose[i]), $"client {i}: every send completed before the close arrived");
             Assert.That(got, Has.Count.LessThanOrEqualTo(completed[i] + 1), $"client {i}: nothing invented");
             await clients[i].Completion.WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.That(clients[i].CloseInfo!.Received?.Code, Is.EqualTo(CloseCode.GoingAway), $"client {i} sees 1001");
-            Assert.That(clients[i].CloseInfo!.IsNormal, Is.True);
+            Assert.That(clients[i].ClosedException!.Received?.Code, Is.EqualTo(CloseCode.GoingAway), $"client {i} sees 1001");
+            Assert.That(clients[i].ClosedException!.IsNormal, Is.True);
         }
 
         Assert.That(server.Connections, Is.Empty);

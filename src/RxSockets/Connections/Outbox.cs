@@ -1,0 +1,437 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Threading;
+using System.Threading.Tasks;
+using RxSockets.Protocol;
+
+namespace RxSockets;
+
+/// <summary>
+/// The send side of a connection: every frame it writes goes through here, in the order it was
+/// submitted, whoever submits it (<c>SendAsync</c>, the sink, <c>TrySend</c>, broadcasts, pings,
+/// closes, and the engine's own pongs and close echoes).
+/// </summary>
+/// <remarks>
+/// <para>
+/// One entry decides "write now or queue" (<see cref="Submit"/>), under the connection's lock,
+/// which also guards the engine: when nothing is queued and nobody is writing, the submitter
+/// writes its frame into the transport on its own thread and flushes (no queue item, no hand-off),
+/// if the transport and the execution allow it; otherwise the item joins the queue, and a drain
+/// started on demand writes queued items in batches, one flush per batch. Whoever writes holds
+/// <see cref="_writing"/>, so frames never interleave and never overtake each other.
+/// </para>
+/// <para>
+/// Bytes accepted and not yet written are counted (<see cref="BufferedBytes"/>): broadcasts skip a
+/// connection above <see cref="WebSocketOptions.WriteHighWaterMark"/>, the sink fails it above
+/// <see cref="WebSocketOptions.SinkBufferLimit"/>, and waiters for room resume at a quarter of the
+/// high-water mark. The engine's own frames (one pong per ping, bounded by the engine) are written
+/// before anything submitted after them; the read loop waits for them
+/// (<see cref="EngineOutputWrittenAsync"/>) when the engine owes the most pongs it keeps, so a peer
+/// that pings without reading meets TCP backpressure instead of growing memory.
+/// </para>
+/// <para>Thread-safe. Every field is guarded by the connection's lock unless its comment says otherwise.</para>
+/// </remarks>
+internal sealed partial class Outbox
+{
+    /// <summary>Most bytes written into the transport before a flush, so one huge batch does not hold memory.</summary>
+    private const int MaxBatchBytes = 256 * 1024;
+
+    private readonly WebSocketConnection _owner;
+    private readonly ProtocolConnection _engine;
+    private readonly Lock _lock;
+    private readonly ITransport _transport;
+    private readonly WebSocketOptions _options;
+
+    /// <summary>Whether submitters may write on their own thread (the transport and the execution allow it).</summary>
+    private readonly bool _callerWrites;
+
+    /// <summary>Queued items, oldest first, in a ring created with the first item.</summary>
+    private OutgoingItem[]? _ring;
+    private int _head;
+    private int _count;
+
+    /// <summary>Bytes accepted and not yet written; changed with <see cref="Interlocked"/>, read without the lock.</summary>
+    private long _bufferedBytes;
+
+    /// <summary>Whether somebody (a submitter writing inline, or the drain) holds the transport's output.</summary>
+    private bool _writing;
+
+    /// <summary>Whether the output was half-closed after the closing handshake (server side).</summary>
+    private bool _outputClosed;
+
+    /// <summary>Whether the writer has seen the engine send its close frame (and told the connection).</summary>
+    private bool _closeSent;
+
+    /// <summary>Set once nothing more will be written: items submitted afterwards fail at once.</summary>
+    private bool _ended;
+
+    /// <summary>Completed when the buffered bytes fall to the low-water mark; created by the first waiter.</summary>
+    private TaskCompletionSource? _room;
+
+    /// <summary>Completed once the engine's own frames are written; created by the read loop when it waits for them.</summary>
+    private TaskCompletionSource? _engineOutputWritten;
+
+    /// <summary>Completed once the outbox is idle (nothing queued, nobody writing); created by <see cref="IdleAsync"/>.</summary>
+    private TaskCompletionSource? _idle;
+
+    /// <summary>The drain's batch, reused across batches (touched only by the writer).</summary>
+    private List<OutgoingItem>? _batch;
+
+    public Outbox(WebSocketConnection owner, ProtocolConnection engine, Lock engineLock, ITransport transport, WebSocketOptions options)
+    {
+        _owner = owner;
+        _engine = engine;
+        _lock = engineLock;
+        _transport = transport;
+        _options = options;
+        _callerWrites = transport.FlushHandsOff && options.Execution.AllowsCallerWrites;
+    }
+
+    /// <summary>Bytes accepted and not yet written to the transport.</summary>
+    public long BufferedBytes => Math.Max(0, Volatile.Read(ref _bufferedBytes));
+
+    /// <summary>
+    /// Accepts <paramref name="item"/>: writes it now on this thread when nothing is queued and
+    /// nobody writes (and the transport allows it), else queues it behind everything accepted
+    /// before. A message is accepted only while the connection is open.
+    /// </summary>
+    /// <param name="item">What to send.</param>
+    /// <param name="awaited">Whether the sender waits until the frame is written: a queued item then gets a completion.</param>
+    /// <param name="flush">When written here: the flush to finish with <see cref="EndInlineWrite"/> or <see cref="CompleteInlineWriteAsync"/>.</param>
+    /// <param name="written">When queued and <paramref name="awaited"/>: completes once the frame is written, faults if it never will be.</param>
+    /// <returns>
+    /// <see cref="Submitted.Written"/> (finish <paramref name="flush"/>), <see cref="Submitted.Queued"/>,
+    /// or <see cref="Submitted.Refused"/>: the connection no longer sends (a message) or has ended (anything).
+    /// </returns>
+    /// <exception cref="ArgumentException">A text message with a lone surrogate, written here: nothing was sent and the connection goes on.</exception>
+    public Submitted Submit(in OutgoingItem item, bool awaited, out ValueTask<FlushResult> flush, out Task? written)
+    {
+        flush = default;
+        written = null;
+        bool drain = false;
+        Exception? failure = null;
+        lock (_lock)
+        {
+            if (_ended || (item.Kind != OutgoingKind.Close && _engine.State != ConnectionState.Open))
+            {
+                return Submitted.Refused;
+            }
+
+            if (_callerWrites && _count == 0 && !_writing && item.Kind != OutgoingKind.Close)
+            {
+                _writing = true;
+                try
+                {
+                    WriteItem(item, _transport.Output, out ReadOnlyMemory<byte> direct, queued: false);
+                    if (direct.IsEmpty && _engine.HasPendingOutput)
+                    {
+                        _engine.WritePendingOutput(_transport.Output); // a pong owed meanwhile
+                    }
+
+                    flush = FlushAsync(_transport.Output, direct);
+                    return Submitted.Written;
+                }
+                catch (ArgumentException)
+                {
+                    _writing = false; // text with a lone surrogate: nothing of it was written
+                    throw;
+                }
+                catch (Exception ex)
+                {
+                    _writing = false;
+                    failure = ex; // the transport went away under the writer
+                }
+            }
+            else if (awaited)
+            {
+                TaskCompletionSource completion = _options.Execution.NewSignal();
+                written = completion.Task;
+                Enqueue(item.WithCompletion(completion));
+            }
+            else
+            {
+                Enqueue(item);
+            }
+
+            if (failure is null && !_writing)
+            {
+                _writing = drain = true;
+            }
+        }
+
+        if (failure is not null)
+        {
+            ConnectionClosedException closed = _owner.TransportFailed(failure);
+            End(closed);
+            throw closed;
+        }
+
+        if (drain)
+        {
+            _ = DrainAsync();
+        }
+
+        return Submitted.Queued;
+    }
+
+    /// <summary>
+    /// Ends a write that <see cref="Submit"/> made on the caller's thread, once its flush
+    /// completed: hands the output on to the drain if more was queued meanwhile.
+    /// </summary>
+    public void EndInlineWrite() => ReleaseWriter();
+
+    /// <summary>Waits for an inline write's flush, then ends it (see <see cref="EndInlineWrite"/>); a failure fails the connection.</summary>
+    /// <param name="flush">The flush.</param>
+    /// <returns>A task that completes once the frame is flushed.</returns>
+    /// <exception cref="ConnectionClosedException">The transport failed.</exception>
+    public async Task CompleteInlineWriteAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            FlushResult flushed = await flush.ConfigureAwait(false);
+            if (flushed.IsCanceled && _owner.IsAborted)
+            {
+                throw new OperationCanceledException(_owner.AbortToken); // the transport was aborted: nothing was sent
+            }
+        }
+        catch (Exception ex)
+        {
+            ConnectionClosedException closed = _owner.TransportFailed(ex);
+            End(closed);
+            ReleaseWriter();
+            throw closed;
+        }
+
+        ReleaseWriter();
+    }
+
+    /// <summary>Makes sure the engine's own frames (a pong, a close echo, a failure's close) get written, and the output half-closed when the engine says so.</summary>
+    public void WriteEngineOutput()
+    {
+        bool drain = false;
+        lock (_lock)
+        {
+            if (!_writing && !_ended && EngineHasWork())
+            {
+                _writing = drain = true;
+            }
+        }
+
+        if (drain)
+        {
+            _ = DrainAsync();
+        }
+    }
+
+    /// <summary>
+    /// Completes once the engine's own frames have been written, or at once when there are none
+    /// (the read loop's backpressure when the engine owes the most pongs it keeps).
+    /// </summary>
+    /// <returns>A task that completes when they are written or the outbox ended.</returns>
+    public Task EngineOutputWrittenAsync()
+    {
+        lock (_lock)
+        {
+            if (_ended || !_engine.HasPendingOutput)
+            {
+                return Task.CompletedTask;
+            }
+
+            _engineOutputWritten ??= _options.Execution.NewSignal();
+            Task written = _engineOutputWritten.Task;
+            if (!_writing)
+            {
+                _writing = true;
+                _ = DrainAsync();
+            }
+
+            return written;
+        }
+    }
+
+    /// <summary>Waits until the buffered bytes are at or below a quarter of the high-water mark.</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when there is room.</returns>
+    /// <exception cref="ConnectionClosedException">The connection no longer sends.</exception>
+    public async ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            TaskCompletionSource room;
+            lock (_lock)
+            {
+                if (_ended || _engine.State != ConnectionState.Open)
+                {
+                    throw _owner.ClosedError();
+                }
+
+                if (Volatile.Read(ref _bufferedBytes) <= _options.WriteHighWaterMark / 4)
+                {
+                    return;
+                }
+
+                room = _room ??= _options.Execution.NewSignal();
+            }
+
+            await room.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Completes once nothing is queued and nobody writes (the queue drained, or the outbox ended).</summary>
+    /// <returns>A task that completes when the outbox is idle.</returns>
+    public Task IdleAsync()
+    {
+        lock (_lock)
+        {
+            if (!_writing && _count == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _idle ??= _options.Execution.NewSignal();
+            return _idle.Task;
+        }
+    }
+
+    /// <summary>Stops for good: what is queued fails with <paramref name="error"/>, later submissions are refused, and waiters are released.</summary>
+    /// <param name="error">What queued senders are told.</param>
+    public void End(Exception error)
+    {
+        List<OutgoingItem>? left = null;
+        TaskCompletionSource? room, written, idle;
+        lock (_lock)
+        {
+            _ended = true;
+            while (_count > 0)
+            {
+                (left ??= []).Add(Dequeue());
+            }
+
+            room = _room;
+            written = _engineOutputWritten;
+            idle = _writing ? null : _idle;
+            _room = _engineOutputWritten = null;
+            if (idle is not null)
+            {
+                _idle = null;
+            }
+        }
+
+        if (left is not null)
+        {
+            foreach (OutgoingItem item in left)
+            {
+                Fail(item, error);
+            }
+        }
+
+        room?.TrySetResult();
+        written?.TrySetResult();
+        idle?.TrySetResult();
+    }
+
+    /// <summary>Whether the engine has frames to write or wants the output half-closed. Called under the lock.</summary>
+    private bool EngineHasWork() => _engine.HasPendingOutput || (_engine.ShouldCloseTransport && !_outputClosed) || (!_closeSent && _engine.CloseSent.HasValue);
+
+    /// <summary>Lets go of the output: to the drain if anything is waiting, else idle. Called without the lock.</summary>
+    private void ReleaseWriter()
+    {
+        bool drain = false;
+        TaskCompletionSource? idle = null;
+        lock (_lock)
+        {
+            Debug.Assert(_writing, "the caller holds the output");
+            if (!_ended && (_count > 0 || EngineHasWork()))
+            {
+                drain = true; // stays held: the drain takes over
+            }
+            else
+            {
+                _writing = false;
+                idle = _idle;
+                _idle = null;
+            }
+        }
+
+        if (drain)
+        {
+            _ = DrainAsync();
+        }
+
+        idle?.TrySetResult();
+    }
+
+    private void Enqueue(in OutgoingItem item)
+    {
+        if (_ring is null || _count == _ring.Length)
+        {
+            var grown = new OutgoingItem[_ring is null ? 4 : _ring.Length * 2];
+            for (int i = 0; i < _count; i++)
+            {
+                grown[i] = _ring![(_head + i) % _ring.Length];
+            }
+
+            _ring = grown;
+            _head = 0;
+        }
+
+        item.Pooled?.Retain(); // a pooled received payload stays out of the pool while the item waits
+        _ring[(_head + _count) % _ring.Length] = item;
+        _count++;
+        Interlocked.Add(ref _bufferedBytes, item.Size);
+    }
+
+    private OutgoingItem Dequeue()
+    {
+        OutgoingItem item = _ring![_head];
+        _ring[_head] = default;
+        _head = (_head + 1) % _ring.Length;
+        _count--;
+        return item;
+    }
+
+    /// <summary>Fails a queued item that will never be written.</summary>
+    private void Fail(in OutgoingItem item, Exception error)
+    {
+        item.Completion?.TrySetException(error);
+        item.Pooled?.Release();
+        Release(item.Size);
+    }
+
+    /// <summary>Returns buffered bytes; wakes waiters for room at the low-water mark.</summary>
+    private void Release(long size)
+    {
+        if (size == 0)
+        {
+            return;
+        }
+
+        long left = Interlocked.Add(ref _bufferedBytes, -size);
+        if (left <= _options.WriteHighWaterMark / 4 && Volatile.Read(ref _room) is not null)
+        {
+            TaskCompletionSource? room;
+            lock (_lock)
+            {
+                room = _room;
+                _room = null;
+            }
+
+            room?.TrySetResult();
+        }
+    }
+}
+
+/// <summary>What <see cref="Outbox.Submit"/> did with an item.</summary>
+internal enum Submitted
+{
+    /// <summary>Not accepted: the connection no longer sends.</summary>
+    Refused,
+
+    /// <summary>Written into the transport on the caller's thread; the caller finishes its flush.</summary>
+    Written,
+
+    /// <summary>Queued behind earlier items; the drain writes it.</summary>
+    Queued,
+}

@@ -113,10 +113,16 @@ public sealed class FanOutConnection : IDisposable
     public string? Ended { get; private set; }
 
     /// <summary>Connects, upgrades, and (SignalR) sends the protocol handshake.</summary>
-    public static async Task<FanOutConnection> ConnectAsync(int port, FanOutServer server, int id, bool publisher, CancellationToken cancellationToken)
+    /// <param name="port">The server's port.</param>
+    /// <param name="server">Which server it is.</param>
+    /// <param name="id">The connection's number (its mask and histogram stripe).</param>
+    /// <param name="publisher">Whether it is the publisher.</param>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    /// <param name="stalled">A subscriber that will never read: a 4 KiB receive buffer, and nobody calls <see cref="RunAsync"/>.</param>
+    public static async Task<FanOutConnection> ConnectAsync(int port, FanOutServer server, int id, bool publisher, CancellationToken cancellationToken, bool stalled = false)
     {
         string path = publisher ? FanOutProtocol.PublisherPath(server) : FanOutProtocol.SubscriberPath(server);
-        (Socket socket, byte[] leftover) = await RawHandshake.ConnectAsync(port, path, cancellationToken).ConfigureAwait(false);
+        (Socket socket, byte[] leftover) = await RawHandshake.ConnectAsync(port, path, cancellationToken, stalled ? 4096 : null).ConfigureAwait(false);
         var connection = new FanOutConnection(socket, leftover, server, id, counts: !publisher);
         if (server == FanOutServer.SignalR)
         {

@@ -32,6 +32,12 @@ public sealed class FanOutOptions
 
     public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Extra subscribers that connect (with a 4 KiB receive buffer) and never read: frozen browser
+    /// tabs. They are not counted; the readers must still get everything, and the server's memory stay bounded.
+    /// </summary>
+    public int Stalled { get; set; }
+
     /// <summary>Handshakes in progress at once while subscribers connect.</summary>
     public int ConnectParallelism { get; set; } = 64;
 
@@ -42,6 +48,7 @@ public sealed class FanOutOptions
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Subscribers, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(Stalled);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Subscribers, 50_000);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Rate, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Rate, 100_000);
@@ -55,7 +62,7 @@ public sealed class FanOutOptions
 
 /// <summary>What a fan-out run measured.</summary>
 public sealed record FanOutResult(
-    string Server, int Subscribers, int Connected, double Rate, int Size, double Seconds, long Published,
+    string Server, int Subscribers, int Stalled, int Connected, double Rate, int Size, double Seconds, long Published,
     long Delivered, double DeliveredPerSecond, double? CpuMicrosecondsPerMessage, double? ServerCpuPercent,
     double? ClientCpuPercent, double P50Milliseconds, double P99Milliseconds, double? ServerRssMegabytes,
     long Missing, long Duplicates, int Ended, string? FirstProblem)
@@ -64,7 +71,7 @@ public sealed record FanOutResult(
     {
         static string N(double? value) => value is double v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "null";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{{\"server\":\"{Server}\",\"subscribers\":{Subscribers},\"connected\":{Connected},\"rate\":{N(Rate)},\"size\":{Size},\"seconds\":{N(Seconds)}," +
+            $"{{\"server\":\"{Server}\",\"subscribers\":{Subscribers},\"stalled\":{Stalled},\"connected\":{Connected},\"rate\":{N(Rate)},\"size\":{Size},\"seconds\":{N(Seconds)}," +
             $"\"published\":{Published},\"delivered\":{Delivered},\"delivered_per_s\":{N(DeliveredPerSecond)},\"cpu_us_per_msg\":{N(CpuMicrosecondsPerMessage)}," +
             $"\"server_cpu_pct\":{N(ServerCpuPercent)},\"client_cpu_pct\":{N(ClientCpuPercent)},\"p50_ms\":{N(P50Milliseconds)},\"p99_ms\":{N(P99Milliseconds)}," +
             $"\"rss_mb\":{N(ServerRssMegabytes)},\"missing\":{Missing},\"duplicates\":{Duplicates},\"ended\":{Ended}," +
@@ -72,7 +79,7 @@ public sealed record FanOutResult(
     }
 
     public string ToTable() => string.Create(CultureInfo.InvariantCulture,
-        $"{Server}: {Connected}/{Subscribers} subscribers, {Rate} msgs/s of {Size} B for {Seconds:0.#} s: {Delivered:N0} delivered ({DeliveredPerSecond:N0}/s), " +
+        $"{Server}: {Connected}/{Subscribers} subscribers ({Stalled} stalled besides), {Rate} msgs/s of {Size} B for {Seconds:0.#} s: {Delivered:N0} delivered ({DeliveredPerSecond:N0}/s), " +
         $"server CPU {CpuMicrosecondsPerMessage:0.00} µs/msg ({ServerCpuPercent:0}% of a core), p50 {P50Milliseconds:0.00} ms, p99 {P99Milliseconds:0.00} ms, " +
         $"RSS {ServerRssMegabytes:0} MB, missing {Missing}, duplicates {Duplicates}, ended {Ended}{(FirstProblem is null ? "" : $" ({FirstProblem})")}, driver CPU {ClientCpuPercent:0}%\n");
 }
@@ -92,6 +99,7 @@ public static class FanOutRunner
         CancellationToken token = cap.Token;
         var measure = new FanOutMeasure();
         var subscribers = new List<FanOutConnection>(options.Subscribers);
+        var stalled = new List<FanOutConnection>(options.Stalled);
         var loops = new List<Task>(options.Subscribers + 1);
         FanOutConnection? publisher = null;
         string? problem = null;
@@ -129,7 +137,13 @@ public static class FanOutRunner
             }
 
             await Task.WhenAll(subscribers.Select(s => s.Ready)).WaitAsync(TimeSpan.FromSeconds(60), token).ConfigureAwait(false);
-            progress?.Invoke($"{subscribers.Count} subscribers connected in {watch.Elapsed.TotalSeconds:0.0} s");
+            for (int i = 0; i < options.Stalled; i++)
+            {
+                // Connected last, so the readers' subscriptions are all in place; they never read.
+                stalled.Add(await FanOutConnection.ConnectAsync(options.Port, options.Server, options.Subscribers + 1 + i, publisher: false, token, stalled: true).ConfigureAwait(false));
+            }
+
+            progress?.Invoke($"{subscribers.Count} subscribers (and {stalled.Count} stalled ones) connected in {watch.Elapsed.TotalSeconds:0.0} s");
 
             publisher = await FanOutConnection.ConnectAsync(options.Port, options.Server, options.Subscribers, publisher: true, token).ConfigureAwait(false);
             loops.Add(publisher.RunAsync(measure, token));
@@ -137,8 +151,8 @@ public static class FanOutRunner
 
             using var stopPublishing = CancellationTokenSource.CreateLinkedTokenSource(token);
             long published = 0;
-            Task publishing = PublishAsync(publisher, options, () => Interlocked.Increment(ref published), stopPublishing.Token);
-            Task keepAlive = options.Server == FanOutServer.SignalR ? SignalRPingsAsync(subscribers, publisher, stopPublishing.Token) : Task.CompletedTask;
+            Task<string?> publishing = PublishAsync(publisher, options, () => Interlocked.Increment(ref published), stopPublishing.Token);
+            Task keepAlive = options.Server == FanOutServer.SignalR ? SignalRPingsAsync([.. subscribers, .. stalled], publisher, stopPublishing.Token) : Task.CompletedTask;
 
             await Task.Delay(options.Warmup, token).ConfigureAwait(false);
             ProcessStats? serverBefore = options.ServerPid is int pid ? ProcessStats.TryRead(pid) : null;
@@ -159,7 +173,7 @@ public static class FanOutRunner
             ProcessStats? clientAfter = ProcessStats.TryRead(Environment.ProcessId);
 
             await stopPublishing.CancelAsync().ConfigureAwait(false);
-            await publishing.ConfigureAwait(false);
+            problem ??= await publishing.ConfigureAwait(false);
             await keepAlive.ConfigureAwait(false);
             long last = Interlocked.Read(ref published);
             for (int i = 0; i < 100 && subscribers.Any(s => s.Ended is null && s.LastSeq < last); i++)
@@ -173,6 +187,7 @@ public static class FanOutRunner
             return new FanOutResult(
                 options.Label ?? options.Server.ToString().ToLowerInvariant(),
                 options.Subscribers,
+                options.Stalled,
                 subscribers.Count,
                 options.Rate,
                 options.Size,
@@ -195,7 +210,7 @@ public static class FanOutRunner
         {
             await cap.CancelAsync().ConfigureAwait(false);
             publisher?.Dispose();
-            foreach (FanOutConnection subscriber in subscribers)
+            foreach (FanOutConnection subscriber in subscribers.Concat(stalled))
             {
                 subscriber.Dispose();
             }
@@ -205,7 +220,7 @@ public static class FanOutRunner
     }
 
     /// <summary>Sends a message every 1/rate seconds (a PeriodicTimer: late ticks are not made up in a burst).</summary>
-    private static async Task PublishAsync(FanOutConnection publisher, FanOutOptions options, Func<long> next, CancellationToken cancellationToken)
+    private static async Task<string?> PublishAsync(FanOutConnection publisher, FanOutOptions options, Func<long> next, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / options.Rate));
         try
@@ -219,6 +234,12 @@ public static class FanOutRunner
         catch (OperationCanceledException)
         {
         }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            return $"publisher: {ex.Message}";
+        }
+
+        return null;
     }
 
     /// <summary>SignalR closes clients that send nothing for 30 s: every connection pings every 10 s.</summary>
@@ -231,7 +252,14 @@ public static class FanOutRunner
             {
                 foreach (FanOutConnection connection in subscribers.Append(publisher))
                 {
-                    await connection.SendAsync(FanOutProtocol.SignalRPing, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await connection.SendAsync(FanOutProtocol.SignalRPing, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+                    {
+                        // The server closed this one: its receive loop reports how.
+                    }
                 }
             }
         }

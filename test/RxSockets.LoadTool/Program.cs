@@ -12,7 +12,7 @@ namespace RxSockets.LoadTool;
 ///   LoadTool [--port P] [-c C] [-w W] [-s S] [-d SECONDS] [--warmup SECONDS] [--text] [--server-pid PID] [--json]
 ///   LoadTool --idle N [--port P] [--hold SECONDS] [--server-pid PID] [--json]
 ///   LoadTool reflector [--port P]          a raw TCP reflector with a canned 101 (until SIGINT/SIGTERM)
-///   LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--rate R] [-s BYTES]
+///   LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--stalled K] [--rate R] [-s BYTES]
 ///                   [-d SECONDS] [--warmup SECONDS] [--label NAME] [--server-pid PID] [--json]
 ///   LoadTool summarize FILE [--baseline NAME,NAME]   medians, ranges and ratios of compare.sh's JSON lines
 /// </code>
@@ -25,7 +25,7 @@ public static class Program
                         [--text] [--path /] [--server-pid PID] [--server NAME] [--scenario NAME] [--json] [--quiet]
                LoadTool --idle N [--hold SECONDS] [--port P] [--server-pid PID] [--json]
                LoadTool reflector [--port P]
-               LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--rate MSGS_PER_S]
+               LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--stalled K] [--rate MSGS_PER_S]
                                [-s BYTES] [-d SECONDS] [--warmup SECONDS] [--label NAME] [--server-pid PID] [--json]
                LoadTool summarize FILE [--baseline NAME[,NAME...]]
         Targets 127.0.0.1 only. Exit code 1 when any echo was wrong or a connection failed.
@@ -128,6 +128,7 @@ public static class Program
                     case "--label": options.Label = Next(); break;
                     case "--port": options.Port = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "-n" or "--subscribers": options.Subscribers = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--stalled": options.Stalled = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--rate": options.Rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "-s" or "--size": options.Size = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "-d" or "--duration": options.Duration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;

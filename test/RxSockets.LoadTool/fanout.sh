@@ -3,7 +3,7 @@
 # real sockets on 127.0.0.1, measured by the load tool's neutral raw-socket driver (LoadTool fanout).
 #
 #   test/RxSockets.LoadTool/fanout.sh [--subscribers "1000 5000"] [--rate 10] [--size 75]
-#                                     [--duration 20] [--warmup 10] [--reps 1]
+#                                     [--duration 20] [--warmup 10] [--reps 1] [--stalled K]
 #                                     [--servers "rxsockets topic signalr naive"] [--out DIR] [--max-seconds S]
 #
 # Servers (each a fresh process per run, pinned to CPU 0 with taskset; the driver on CPU 1):
@@ -17,11 +17,13 @@
 # timestamp and a sequence number, padded) for WARMUP + DURATION seconds; over DURATION it counts
 # deliveries, the server's CPU per delivered message (utime + stime from /proc/PID/stat), delivered
 # msgs/s, p50/p99 publish-to-receive latency and the server's RSS; then it checks that every
-# subscriber got every message once. Every process started here is stopped by PID; the whole run
+# subscriber got every message once. --stalled K adds K subscribers that never read (4 KiB receive
+# buffers, connected after the others): the readers must still get everything, in time, and the
+# server's memory stay bounded. Every process started here is stopped by PID; the whole run
 # stops by itself after --max-seconds (default 1200).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-SUBSCRIBERS="1000 5000" RATE=10 SIZE=75 DURATION=20 WARMUP=10 REPS=1 MAX_SECONDS=1200
+SUBSCRIBERS="1000 5000" RATE=10 SIZE=75 DURATION=20 WARMUP=10 REPS=1 MAX_SECONDS=1200 STALLED=0
 SERVERS="rxsockets topic signalr naive"
 OUT=/tmp/fanout-$(date +%Y%m%d-%H%M%S)
 SERVER_CPU=0 CLIENT_CPU=1
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
     --duration) DURATION=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --reps) REPS=$2; shift 2 ;;
+    --stalled) STALLED=$2; shift 2 ;;
     --servers) SERVERS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --max-seconds) MAX_SECONDS=$2; shift 2 ;;
@@ -80,7 +83,7 @@ LT="$OUT/bin/RxSockets.LoadTool/RxSockets.LoadTool.dll"
   echo ".NET: $(dotnet --list-runtimes | grep NETCore | awk '{print $2}' | tail -1)"
   echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '-')$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "run: subscribers $SUBSCRIBERS; $RATE msgs/s of $SIZE B; warm-up $WARMUP s, measured $DURATION s; $REPS rep(s)"
+  echo "run: subscribers $SUBSCRIBERS (and $STALLED that never read); $RATE msgs/s of $SIZE B; warm-up $WARMUP s, measured $DURATION s; $REPS rep(s)"
 } | tee "$OUT/machine.txt" >&2
 
 server_command() { # name port
@@ -102,7 +105,7 @@ for n in $SUBSCRIBERS; do
       pid=$!
       PIDS+=("$pid")
       for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-      line=$(timeout 300 taskset -c "$CLIENT_CPU" dotnet "$LT" fanout --server "$name" --label "$name" --port "$port" -n "$n" \
+      line=$(timeout 300 taskset -c "$CLIENT_CPU" dotnet "$LT" fanout --server "$name" --label "$name" --port "$port" -n "$n" --stalled "$STALLED" \
           --rate "$RATE" -s "$SIZE" -d "$DURATION" --warmup "$WARMUP" --server-pid "$pid" --json 2>>"$OUT/driver.log" | tail -1) || true
       [ -n "$line" ] || line="{\"server\":\"$name\",\"subscribers\":$n,\"first_problem\":\"no result (see driver.log)\"}"
       echo "$line" >> "$RESULTS"
@@ -125,12 +128,12 @@ jq -rs '
   | ($group | group_by(.server) | map({server: .[0].server, n: .[0].subscribers,
       cpu: (map(.cpu_us_per_msg // empty) | median), rate: (map(.delivered_per_s // empty) | median),
       p50: (map(.p50_ms // empty) | median), p99: (map(.p99_ms // empty) | median), rss: (map(.rss_mb // empty) | median),
-      missing: (map(.missing // 0) | add), dup: (map(.duplicates // 0) | add)})) as $rows
+      missing: (map(.missing // 0) | add), dup: (map(.duplicates // 0) | add), ended: (map(.ended // 0) | add)})) as $rows
   | ($rows | map(select(.server == "signalr"))[0].cpu) as $signalr
   | ($rows | map(select(.server == "naive"))[0].cpu) as $naive
   | "\n### \($group[0].subscribers) subscribers\n",
-    "| Server | Delivered msgs/s | Server CPU µs/msg | vs SignalR | vs naive loop | p50 ms | p99 ms | Server RSS MB | Missing | Duplicates |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ($rows[] | "| \(.server) | \(.rate | floor) | \(.cpu | r2) | \(if $signalr and .cpu then (.cpu / $signalr | r2) + "x" else "-" end) | \(if $naive and .cpu then (.cpu / $naive | r2) + "x" else "-" end) | \(.p50 | r2) | \(.p99 | r2) | \(.rss | r2) | \(.missing) | \(.dup) |")
+    "| Server | Delivered msgs/s | Server CPU µs/msg | vs SignalR | vs naive loop | p50 ms | p99 ms | Server RSS MB | Missing | Duplicates | Readers dropped |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ($rows[] | "| \(.server) | \(.rate // 0 | floor) | \(.cpu | r2) | \(if $signalr and .cpu then (.cpu / $signalr | r2) + "x" else "-" end) | \(if $naive and .cpu then (.cpu / $naive | r2) + "x" else "-" end) | \(.p50 | r2) | \(.p99 | r2) | \(.rss | r2) | \(.missing) | \(.dup) | \(.ended) |")
 ' "$RESULTS" | tee "$OUT/summary.md"
 echo "results: $RESULTS, summary: $OUT/summary.md" >&2

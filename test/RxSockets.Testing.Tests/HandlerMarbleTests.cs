@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Reactive.Linq;
 using System.Threading.Tasks;
+using Microsoft.Reactive.Testing;
 using NUnit.Framework;
 using RxSockets.Protocol;
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Reactive;
 using System.Reactive.Linq;
+using Microsoft.Reactive.Testing;
 using NUnit.Framework;
 
 namespace RxSockets.Testing.Tests;

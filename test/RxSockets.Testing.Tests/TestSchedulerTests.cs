@@ -1,7 +1,9 @@
 using System;
+using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Reactive.Testing;
 using NUnit.Framework;
 
 namespace RxSockets.Testing.Tests;
@@ -44,19 +46,22 @@ public sealed class TestSchedulerTests : ReactiveTest
     }
 
     [Test]
-    public void ReactiveAssert_Mismatch_ShowsBothTimelines()
+    public void AssertMessages_Mismatch_ShowsBothTimelines()
     {
-        var error = Assert.Throws<ReactiveAssertionException>(() =>
-            ReactiveAssert.AreElementsEqual([OnNext(10, 1)], [OnNext(10, 1), OnNext(20, 2)]));
+        var scheduler = new TestScheduler();
+        ITestableObserver<int> observer = scheduler.Start(() => scheduler.CreateColdObservable(OnNext(10, 1), OnNext(20, 2)));
 
-        Assert.That(error!.Message, Does.Contain("Expected:").And.Contain("Actual:").And.Contain("OnNext(2)"));
+        var error = Assert.Throws<ReactiveAssertionException>(() => observer.AssertMessages(OnNext(210, 1)));
+
+        Assert.That(error!.Message, Does.Contain("Expected:").And.Contain("Actual:").And.Contain("  >      220  OnNext(2)"));
+        Assert.That(() => observer.AssertMessages(OnNext(210, 1), OnNext(220, 2)), Throws.Nothing);
     }
 
     [Test]
     public async Task TimeProvider_DelayCompletesOnlyWhenVirtualTimePasses()
     {
         var scheduler = new TestScheduler();
-        Task delay = Task.Delay(TimeSpan.FromSeconds(20), scheduler.TimeProvider, CancellationToken.None);
+        Task delay = Task.Delay(TimeSpan.FromSeconds(20), scheduler.AsTimeProvider(), CancellationToken.None);
 
         scheduler.AdvanceBy(TimeSpan.FromSeconds(19).Ticks);
         bool earlyDone = delay.IsCompleted;
@@ -64,7 +69,48 @@ public sealed class TestSchedulerTests : ReactiveTest
         await delay;
 
         Assert.That(earlyDone, Is.False);
-        Assert.That(scheduler.TimeProvider.GetElapsedTime(0), Is.EqualTo(TimeSpan.FromSeconds(20)));
+        Assert.That(scheduler.AsTimeProvider().GetElapsedTime(0), Is.EqualTo(TimeSpan.FromSeconds(20)));
+    }
+
+    [Test]
+    public void AssertSubscriptions_DiagramsAndRecords_MatchTheSubscriptions()
+    {
+        var scheduler = new TestScheduler();
+        ITestableObservable<int> source = scheduler.CreateHotObservable(OnNext(250, 1), OnCompleted<int>(400));
+
+        scheduler.Start(() => source);
+
+        source.AssertSubscriptions(Subscribe(200, 1000)); // Start disposes at 1000; nothing between detaches earlier
+        Assert.That(() => source.AssertSubscriptions("--^-!"), Throws.TypeOf<ReactiveAssertionException>().With.Message.Contains("(20, 40)"));
+    }
+
+    [Test]
+    public void AsTimeProvider_SameScheduler_SameProvider()
+    {
+        var scheduler = new TestScheduler();
+
+        TimeProvider first = scheduler.AsTimeProvider();
+
+        Assert.That(scheduler.AsTimeProvider(), Is.SameAs(first));
+        Assert.That(new TestScheduler().AsTimeProvider(), Is.Not.SameAs(first));
+    }
+
+    [Test]
+    public void AsTimeProvider_HistoricalScheduler_TimersFireOnItsClock()
+    {
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var scheduler = new HistoricalScheduler(start);
+        TimeProvider time = scheduler.AsTimeProvider();
+        int fired = 0;
+        using ITimer timer = time.CreateTimer(_ => fired++, null, TimeSpan.FromMinutes(1), Timeout.InfiniteTimeSpan);
+
+        scheduler.AdvanceBy(TimeSpan.FromSeconds(59));
+        int early = fired;
+        scheduler.AdvanceBy(TimeSpan.FromSeconds(1));
+
+        Assert.That(early, Is.Zero);
+        Assert.That(fired, Is.EqualTo(1));
+        Assert.That(time.GetUtcNow(), Is.EqualTo(start.AddMinutes(1)));
     }
 
     [Test]
@@ -72,7 +118,7 @@ public sealed class TestSchedulerTests : ReactiveTest
     {
         var scheduler = new TestScheduler();
         int fired = 0;
-        using ITimer timer = scheduler.TimeProvider.CreateTimer(_ => fired++, null, TimeSpan.FromTicks(10), TimeSpan.FromTicks(5));
+        using ITimer timer = scheduler.AsTimeProvider().CreateTimer(_ => fired++, null, TimeSpan.FromTicks(10), TimeSpan.FromTicks(5));
 
         scheduler.AdvanceTo(30);
         timer.Dispose();

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Reactive;
 using System.Threading.Tasks;
+using Microsoft.Reactive.Testing;
 using NUnit.Framework;
 using RxSockets.Protocol;
 

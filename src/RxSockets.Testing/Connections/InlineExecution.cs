@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace RxSockets.Testing;
@@ -23,4 +24,11 @@ internal sealed class InlineExecution : ConnectionExecution
     public override bool AllowsCallerWrites => false;
 
     public override ConfiguredValueTaskAwaitable Yield() => ValueTask.CompletedTask.ConfigureAwait(false);
+
+    /// <summary>Cancels on the calling thread: callbacks run here, as everything else does inline.</summary>
+    public override Task CancelAsync(CancellationTokenSource source)
+    {
+        source.Cancel();
+        return Task.CompletedTask;
+    }
 }

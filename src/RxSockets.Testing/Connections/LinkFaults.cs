@@ -6,7 +6,7 @@ namespace RxSockets.Testing;
 /// Faults injected into one direction of a <see cref="VirtualConnectionPair"/>: latency, chopped
 /// writes, a reader that stops reading, a peer that vanishes. Change them at any virtual time.
 /// </summary>
-/// <remarks>Not thread-safe: drive it from the test's thread, like the <see cref="TestScheduler"/>.</remarks>
+/// <remarks>Not thread-safe: drive it from the test's thread, like the scheduler.</remarks>
 public sealed class LinkFaults
 {
     private readonly VirtualLink _link;

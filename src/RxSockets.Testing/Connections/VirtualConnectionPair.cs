@@ -1,36 +1,43 @@
 using System;
+using System.Reactive.Concurrency;
 using System.Threading.Tasks;
-using RxSockets.Protocol;
 
 namespace RxSockets.Testing;
 
 /// <summary>
 /// A client and a server <see cref="WebSocketConnection"/> joined in memory, running the real
-/// engine (framing, masking, ping/pong, closing handshake, limits) with every timer on a
-/// <see cref="TestScheduler"/>. Everything runs inline on the test's thread, so an exchange
-/// completes within the virtual instant that started it: results are deterministic and take no
-/// wall time.
+/// engine (opening handshake, framing, masking, ping/pong, closing handshake, limits) with every
+/// timer on a virtual-time scheduler (Microsoft.Reactive.Testing's <c>TestScheduler</c>).
+/// Everything runs inline on the test's thread, so an exchange completes within the virtual
+/// instant that started it: results are deterministic and take no wall time.
 /// </summary>
 /// <remarks>
-/// Use <see cref="ClientToServer"/> and <see cref="ServerToClient"/> to inject faults. When both
-/// ends' options set <see cref="WebSocketOptions.Compression"/>, permessage-deflate is agreed as a
-/// handshake would agree it.
-/// Not thread-safe: drive it from the test's thread.
+/// <para>
+/// The server end is accepted by a <see cref="WebSocketServer"/> of its own, after a real opening
+/// handshake: <see cref="WebSocketConnection.Path"/>, the query and headers are what the client
+/// asked for, and permessage-deflate and subprotocols are negotiated as over a socket. Use
+/// <see cref="ClientToServer"/> and <see cref="ServerToClient"/> to inject faults. For several
+/// clients of one server, a registry or shutdown, use <see cref="VirtualServer"/>.
+/// </para>
+/// <para>Not thread-safe: drive it from the test's thread.</para>
 /// </remarks>
 public sealed class VirtualConnectionPair : IAsyncDisposable
 {
-    private VirtualConnectionPair(WebSocketConnection client, WebSocketConnection server, LinkFaults clientToServer, LinkFaults serverToClient)
+    private readonly VirtualServer _host;
+
+    internal VirtualConnectionPair(WebSocketConnection client, WebSocketConnection server, LinkFaults clientToServer, LinkFaults serverToClient, VirtualServer host)
     {
         Client = client;
         Server = server;
         ClientToServer = clientToServer;
         ServerToClient = serverToClient;
+        _host = host;
     }
 
     /// <summary>The client end (masks its frames).</summary>
     public WebSocketConnection Client { get; }
 
-    /// <summary>The server end.</summary>
+    /// <summary>The server end; its <see cref="WebSocketConnection.Request"/> is the client's handshake request.</summary>
     public WebSocketConnection Server { get; }
 
     /// <summary>Faults on the bytes the client sends.</summary>
@@ -39,58 +46,35 @@ public sealed class VirtualConnectionPair : IAsyncDisposable
     /// <summary>Faults on the bytes the server sends.</summary>
     public LinkFaults ServerToClient { get; }
 
-    /// <summary>Creates and starts a pair on <paramref name="scheduler"/>'s clock.</summary>
-    /// <param name="scheduler">The virtual clock for keepalive, close and open timeouts.</param>
-    /// <param name="options">Connection settings for the server end, and for the client end unless <paramref name="clientOptions"/> is given (copied; the pair sets the clock and execution mode). <see langword="null"/> for defaults.</param>
-    /// <param name="clientOptions">Settings for the client end only, when it must differ (for example without keepalive).</param>
+    /// <summary>Creates a pair on <paramref name="scheduler"/>'s clock and runs the opening handshake.</summary>
+    /// <param name="scheduler">The virtual clock for keepalive, close and open timeouts: a <c>TestScheduler</c>, or any <see cref="VirtualTimeScheduler{TAbsolute, TRelative}"/> over ticks.</param>
+    /// <param name="options">Connection settings for the server end, and for the client end unless <paramref name="clientOptions"/> is given (copied; the pair sets the clock and execution mode). A <see cref="WebSocketServerOptions"/> also sets the server's subprotocols, <c>ProcessRequest</c> and origins. <see langword="null"/> for defaults.</param>
+    /// <param name="clientOptions">Settings for the client end only, when it must differ (for example without keepalive); a <see cref="WebSocketClientOptions"/> also sets the request's headers, origin and subprotocols.</param>
     /// <param name="pipeBuffer">Bytes each direction buffers before its writer waits (a small "socket buffer" makes backpressure visible).</param>
+    /// <param name="path">The request target: path and query, for example <c>"/chat?room=1"</c>.</param>
     /// <returns>The started pair.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="scheduler"/> is null.</exception>
-    public static VirtualConnectionPair Create(TestScheduler scheduler, WebSocketOptions? options = null, WebSocketOptions? clientOptions = null, long pipeBuffer = 64 * 1024)
+    /// <exception cref="ArgumentNullException"><paramref name="scheduler"/> or <paramref name="path"/> is null.</exception>
+    /// <exception cref="HandshakeRejectedException">The server refused the handshake (for example from <c>ProcessRequest</c>).</exception>
+    /// <exception cref="HandshakeException">The handshake failed otherwise (for example a subprotocol the client required was not chosen).</exception>
+    public static VirtualConnectionPair Create(VirtualTimeScheduler<long, long> scheduler, WebSocketOptions? options = null, WebSocketOptions? clientOptions = null, long pipeBuffer = 64 * 1024, string path = "/")
     {
         ArgumentNullException.ThrowIfNull(scheduler);
-        WebSocketOptions serverSettings = Prepare(options, scheduler);
-        WebSocketOptions clientSettings = clientOptions is null ? serverSettings : Prepare(clientOptions, scheduler);
-
-        InMemoryTransport clientEnd = InMemoryTransport.CreateEnd(pipeBuffer, inline: true);
-        InMemoryTransport serverEnd = InMemoryTransport.CreateEnd(pipeBuffer, inline: true);
-        var clientToServer = new VirtualLink(clientEnd.PeerInput, serverEnd.PeerOutput, scheduler);
-        var serverToClient = new VirtualLink(serverEnd.PeerInput, clientEnd.PeerOutput, scheduler);
-        (PerMessageDeflate? clientDeflate, PerMessageDeflate? serverDeflate) = NegotiateCompression(clientSettings, serverSettings);
-        var client = new WebSocketConnection(clientEnd, ConnectionSide.Client, clientSettings, null, null, clientDeflate);
-        var server = new WebSocketConnection(serverEnd, ConnectionSide.Server, serverSettings, null, null, serverDeflate);
-        clientToServer.Start();
-        serverToClient.Start();
-        server.Start();
-        client.Start();
-        return new VirtualConnectionPair(client, server, clientToServer.Faults, serverToClient.Faults);
-    }
-
-    /// <summary>permessage-deflate as a real handshake would agree it: the client offers, the server accepts, the client checks the answer.</summary>
-    private static (PerMessageDeflate? Client, PerMessageDeflate? Server) NegotiateCompression(WebSocketOptions client, WebSocketOptions server)
-    {
-        if (client.Compression is null || server.Compression is null || !PerMessageDeflate.IsSupported)
+        ArgumentNullException.ThrowIfNull(path);
+        WebSocketConnection? serverEnd = null;
+        VirtualServer host = VirtualServer.Create(scheduler, null, (ws, _) =>
         {
-            return (null, null);
+            serverEnd = ws;
+            return ws.Completion; // no handler: the test drives the server end
+        }, options);
+
+        VirtualClient client = host.Connect(string.Empty, path, clientOptions ?? options, null, null, null, pipeBuffer);
+        if (!client.Connected.IsCompleted)
+        {
+            throw new InvalidOperationException("The opening handshake did not complete within the virtual instant that started it.");
         }
 
-        ExtensionOffer offer = PerMessageDeflate.CreateOffer(client.Compression);
-        if (!PerMessageDeflate.TryAccept([offer], server.Compression, out PerMessageDeflate? serverSide, out ExtensionOffer? response)
-            || !PerMessageDeflate.TryAcceptResponse(response!, client.Compression, out PerMessageDeflate? clientSide, out _))
-        {
-            return (null, null);
-        }
-
-        return (clientSide, serverSide);
-    }
-
-    private static WebSocketOptions Prepare(WebSocketOptions? options, TestScheduler scheduler)
-    {
-        WebSocketOptions settings = (options ?? new WebSocketOptions()).CloneConnectionOptions();
-        settings.TimeProvider = scheduler.TimeProvider;
-        settings.Execution = InlineExecution.Instance;
-        settings.Validate();
-        return settings;
+        WebSocketConnection clientEnd = client.Connected.GetAwaiter().GetResult(); // the handshake's own exception when it failed
+        return new VirtualConnectionPair(clientEnd, serverEnd ?? throw new InvalidOperationException("The server accepted no connection."), client.ClientToServer, client.ServerToClient, host);
     }
 
     /// <summary>Aborts both ends.</summary>
@@ -100,5 +84,6 @@ public sealed class VirtualConnectionPair : IAsyncDisposable
         Client.Abort();
         Server.Abort();
         await Task.WhenAll(Client.Completion, Server.Completion).ConfigureAwait(false);
+        await _host.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -15,22 +15,26 @@ internal sealed class VirtualLink
 {
     private readonly PipeReader _source;
     private readonly PipeWriter _target;
-    private readonly TestScheduler _scheduler;
+    private readonly VirtualTimeScheduler<long, long> _scheduler;
     private TaskCompletionSource? _resumed;
 
     /// <summary>Deliveries scheduled under latency and not done yet; the end of the stream waits for them.</summary>
     private int _inFlight;
     private bool _sourceCompleted;
 
-    public VirtualLink(PipeReader source, PipeWriter target, TestScheduler scheduler)
+    public VirtualLink(PipeReader source, PipeWriter target, VirtualTimeScheduler<long, long> scheduler, bool carriesResponse)
     {
         _source = source;
         _target = target;
         _scheduler = scheduler;
+        Tap = new FrameTap(carriesResponse);
         Faults = new LinkFaults(this);
     }
 
     public LinkFaults Faults { get; }
+
+    /// <summary>Notes the pings this direction delivers.</summary>
+    public FrameTap Tap { get; }
 
     public bool IsStalled => _resumed is not null;
 
@@ -44,7 +48,10 @@ internal sealed class VirtualLink
     {
         TaskCompletionSource? resumed = _resumed;
         _resumed = null;
-        resumed?.TrySetResult();
+        using (NoSynchronizationContext.Enter())
+        {
+            resumed?.TrySetResult(); // the link, and what it delivers, goes on right here
+        }
     }
 
     public void Vanish()
@@ -102,7 +109,13 @@ internal sealed class VirtualLink
         }
 
         _inFlight++;
-        _scheduler.ScheduleAbsolute(_scheduler.Clock + Faults.Latency.Ticks, () => _ = WriteLaterAsync(bytes));
+        _scheduler.Schedule(Faults.Latency, () =>
+        {
+            using (NoSynchronizationContext.Enter())
+            {
+                _ = WriteLaterAsync(bytes);
+            }
+        });
     }
 
     private async Task WriteLaterAsync(byte[] bytes)
@@ -119,6 +132,7 @@ internal sealed class VirtualLink
             return;
         }
 
+        Tap.Observe(bytes, _scheduler.Clock);
         int chop = Faults.ChopSize > 0 ? Faults.ChopSize : bytes.Length;
         for (int offset = 0; offset < bytes.Length; offset += chop)
         {

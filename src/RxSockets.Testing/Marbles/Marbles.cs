@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Reactive;
 using System.Text;
+using Microsoft.Reactive.Testing;
 
 namespace RxSockets.Testing;
 
@@ -22,7 +23,13 @@ namespace RxSockets.Testing;
 /// <item><term><c>!</c></term><description>the unsubscription point (in subscription diagrams).</description></item>
 /// <item><term>space</term><description>ignored, for alignment.</description></item>
 /// </list>
-/// <para>Example: <c>"-a--(bc)-|"</c> is a at 10, b and c at 40, completion at 60. Stateless and thread-safe.</para>
+/// <para>
+/// Example: <c>"-a--(bc)-|"</c> is a at 10, b and c at 40, completion at 60. Times are
+/// Microsoft.Reactive.Testing ticks, and the results are its <see cref="Recorded{T}"/> and
+/// <see cref="Subscription"/> values, so they mix with <c>ReactiveTest.OnNext(10, x)</c> and the
+/// <c>TestScheduler</c>'s observables. Connection diagrams (<see cref="WebSocketTest"/>) add close
+/// codes and pings to this syntax (docs/testing.md). Stateless and thread-safe.
+/// </para>
 /// </remarks>
 public static class Marbles
 {
@@ -129,6 +136,21 @@ public static class Marbles
     }
 
     /// <summary>
+    /// How long a diagram lasts, in ticks: from its time 0 (the start, or <c>^</c>) to the end of
+    /// its last frame, trailing <c>-</c> included. <c>"-a--"</c> lasts 40 ticks, <c>"a|"</c> 20.
+    /// </summary>
+    /// <param name="marbles">The diagram.</param>
+    /// <param name="frameTicks">Virtual ticks per frame.</param>
+    /// <returns>The duration in ticks (0 for an empty diagram).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="marbles"/> is null.</exception>
+    public static long Duration(string marbles, long frameTicks = DefaultFrameTicks)
+    {
+        ArgumentNullException.ThrowIfNull(marbles);
+        ArgumentOutOfRangeException.ThrowIfLessThan(frameTicks, 1);
+        return (FrameCount(marbles) - SubscriptionFrame(marbles)) * frameTicks;
+    }
+
+    /// <summary>
     /// Renders recorded notifications as a marble diagram, the reverse of <see cref="Parse{T}"/>.
     /// Values without a character in <paramref name="values"/> show as <c>?</c>; times that are not
     /// on a frame boundary make it fall back to a list.
@@ -137,16 +159,18 @@ public static class Marbles
     /// <param name="notifications">The recorded notifications.</param>
     /// <param name="values">What each character stands for.</param>
     /// <param name="frameTicks">Virtual ticks per frame.</param>
+    /// <param name="offset">The virtual time the diagram's time 0 stands for (subtracted from every time).</param>
     /// <returns>The diagram.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public static string Render<T>(IEnumerable<Recorded<Notification<T>>> notifications, IReadOnlyDictionary<char, T> values, long frameTicks = DefaultFrameTicks)
+    public static string Render<T>(IEnumerable<Recorded<Notification<T>>> notifications, IReadOnlyDictionary<char, T> values, long frameTicks = DefaultFrameTicks, long offset = 0)
     {
         ArgumentNullException.ThrowIfNull(notifications);
         ArgumentNullException.ThrowIfNull(values);
-        Recorded<Notification<T>>[] items = [.. notifications];
+        ArgumentOutOfRangeException.ThrowIfLessThan(frameTicks, 1);
+        Recorded<Notification<T>>[] items = [.. notifications.Select(r => new Recorded<Notification<T>>(r.Time - offset, r.Value))];
         if (items.Any(r => r.Time < 0 || r.Time % frameTicks != 0))
         {
-            return string.Join(", ", items.Select(r => $"{ReactiveAssert.Show(r.Value)}@{r.Time}"));
+            return Timeline.ShowAll(items);
         }
 
         var text = new StringBuilder();
@@ -169,24 +193,53 @@ public static class Marbles
     /// <param name="values">What each character stands for.</param>
     /// <param name="error">The expected error for <c>#</c>, compared by type and message; <see langword="null"/> for any error.</param>
     /// <param name="frameTicks">Virtual ticks per frame.</param>
+    /// <param name="offset">The virtual time the diagram's time 0 stands for (for example when the run started).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ReactiveAssertionException">The recorded stream differs; the message shows both diagrams.</exception>
-    public static void AssertEqual<T>(IEnumerable<Recorded<Notification<T>>> actual, string expected, IReadOnlyDictionary<char, T> values, Exception? error = null, long frameTicks = DefaultFrameTicks)
+    public static void AssertEqual<T>(IEnumerable<Recorded<Notification<T>>> actual, string expected, IReadOnlyDictionary<char, T> values, Exception? error = null, long frameTicks = DefaultFrameTicks, long offset = 0)
     {
         ArgumentNullException.ThrowIfNull(actual);
-        Recorded<Notification<T>>[] wanted = Parse(expected, values, error, frameTicks);
+        Recorded<Notification<T>>[] wanted = Parse(expected, values, error, frameTicks, offset);
         Recorded<Notification<T>>[] got = [.. actual];
         bool same = wanted.Length == got.Length && wanted.Zip(got).All(p =>
             p.First.Value.Kind == NotificationKind.OnError && error is null
                 ? p.Second.Value.Kind == NotificationKind.OnError && p.First.Time == p.Second.Time
-                : ReactiveAssert.NotificationEquals(p.First, p.Second));
+                : Timeline.NotificationEquals(p.First, p.Second));
         if (!same)
         {
             throw new ReactiveAssertionException(
-                $"Expected: {Render(wanted, values, frameTicks)}{Environment.NewLine}" +
-                $"Actual:   {Render(got, values, frameTicks)}{Environment.NewLine}" +
-                $"Actual notifications: {string.Join(", ", got.Select(r => $"{ReactiveAssert.Show(r.Value)}@{r.Time}"))}");
+                $"Expected: {Render(wanted, values, frameTicks, offset)}{Environment.NewLine}" +
+                $"Actual:   {Render(got, values, frameTicks, offset)}{Environment.NewLine}" +
+                $"Actual notifications: {Timeline.ShowAll(got)}");
         }
+    }
+
+    /// <summary>The number of frames a diagram spans (a group is one frame; spaces and an unclosed group's end count nothing).</summary>
+    private static long FrameCount(string marbles)
+    {
+        long frames = 0;
+        bool inGroup = false;
+        foreach (char c in marbles)
+        {
+            switch (c)
+            {
+                case ' ':
+                    continue;
+                case '(':
+                    inGroup = true;
+                    continue;
+                case ')':
+                    inGroup = false;
+                    break;
+            }
+
+            if (!inGroup)
+            {
+                frames++;
+            }
+        }
+
+        return frames;
     }
 
     private static long SubscriptionFrame(string marbles)

@@ -3,7 +3,7 @@ using System;
 namespace RxSockets.Testing;
 
 /// <summary>A recorded stream did not match the expected one; the message shows both as timelines.</summary>
-/// <remarks>Thrown by <see cref="ReactiveAssert"/>; any test framework reports it as a failure.</remarks>
+/// <remarks>Thrown by the marble and timeline assertions of this package; any test framework reports it as a failure.</remarks>
 public sealed class ReactiveAssertionException : Exception
 {
     /// <summary>Creates the exception.</summary>

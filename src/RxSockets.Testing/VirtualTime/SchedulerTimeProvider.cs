@@ -1,22 +1,34 @@
 using System;
 using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace RxSockets.Testing;
 
 /// <summary>
-/// A <see cref="TimeProvider"/> whose clock is a <see cref="TestScheduler"/>: timestamps are
-/// virtual ticks and timers fire when the scheduler's clock passes them. This is how RxSockets'
+/// A <see cref="TimeProvider"/> whose clock is a virtual-time scheduler: timestamps are the
+/// scheduler's <see cref="IScheduler.Now"/> in <see cref="TimeSpan"/> ticks, and timers are
+/// scheduled on it, so they fire when a test advances the clock past them. This is how RxSockets'
 /// keepalive, close timeout and open timeout run in virtual time.
 /// </summary>
-/// <remarks>Like the scheduler, not thread-safe: drive it from the test's thread.</remarks>
-internal sealed class SchedulerTimeProvider(TestScheduler scheduler) : TimeProvider
+/// <remarks>
+/// Durations go through the scheduler's own conversion (<see cref="IScheduler.Schedule{TState}(TState, TimeSpan, Func{IScheduler, TState, IDisposable})"/>),
+/// so any <see cref="VirtualTimeSchedulerBase{TAbsolute, TRelative}"/> works: Microsoft.Reactive.Testing's
+/// <c>TestScheduler</c> (1 tick = 100 ns) as well as a <see cref="HistoricalScheduler"/>.
+/// Callbacks run without a synchronization context, as a system timer's do.
+/// Like the scheduler, not thread-safe: drive it from the test's thread.
+/// </remarks>
+/// <typeparam name="TAbsolute">The scheduler's absolute time.</typeparam>
+/// <typeparam name="TRelative">The scheduler's relative time.</typeparam>
+internal sealed class SchedulerTimeProvider<TAbsolute, TRelative>(VirtualTimeSchedulerBase<TAbsolute, TRelative> scheduler) : TimeProvider
+    where TAbsolute : IComparable<TAbsolute>
 {
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
-    public override long GetTimestamp() => scheduler.Clock;
+    public override long GetTimestamp() => scheduler.Now.UtcTicks;
 
-    public override DateTimeOffset GetUtcNow() => new(scheduler.Clock, TimeSpan.Zero);
+    public override DateTimeOffset GetUtcNow() => scheduler.Now.ToUniversalTime();
 
     public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
 
@@ -29,7 +41,7 @@ internal sealed class SchedulerTimeProvider(TestScheduler scheduler) : TimeProvi
     }
 
     /// <summary>A timer scheduled on the virtual clock; <see cref="Timeout.InfiniteTimeSpan"/> means "never".</summary>
-    private sealed class VirtualTimer(TestScheduler scheduler, TimerCallback callback, object? state) : ITimer
+    private sealed class VirtualTimer(IScheduler scheduler, TimerCallback callback, object? state) : ITimer
     {
         private IDisposable? _scheduled;
         private TimeSpan _period = Timeout.InfiniteTimeSpan;
@@ -60,14 +72,18 @@ internal sealed class SchedulerTimeProvider(TestScheduler scheduler) : TimeProvi
             _scheduled = null;
         }
 
-        public System.Threading.Tasks.ValueTask DisposeAsync()
+        public ValueTask DisposeAsync()
         {
             Dispose();
             return default;
         }
 
         private void Arm(TimeSpan due) =>
-            _scheduled = scheduler.ScheduleAbsolute(scheduler.Clock + Math.Max(due.Ticks, 0), Fire);
+            _scheduled = scheduler.Schedule(this, due < TimeSpan.Zero ? TimeSpan.Zero : due, static (_, timer) =>
+            {
+                timer.Fire();
+                return Disposable.Empty;
+            });
 
         private void Fire()
         {
@@ -81,7 +97,12 @@ internal sealed class SchedulerTimeProvider(TestScheduler scheduler) : TimeProvi
                 Arm(_period);
             }
 
-            callback(state);
+            // As a system timer's callback on the thread pool: without the test's synchronization
+            // context, so continuations it completes run inline instead of being posted away.
+            using (NoSynchronizationContext.Enter())
+            {
+                callback(state);
+            }
         }
     }
 }

@@ -31,6 +31,11 @@ internal abstract class ConnectionExecution
     /// <returns>The awaitable.</returns>
     public abstract ConfiguredValueTaskAwaitable Yield();
 
+    /// <summary>Cancels <paramref name="source"/>, running its callbacks where this execution runs work.</summary>
+    /// <param name="source">The source to cancel.</param>
+    /// <returns>A task that completes once the callbacks ran.</returns>
+    public abstract Task CancelAsync(System.Threading.CancellationTokenSource source);
+
     /// <summary>A one-shot signal whose waiters continue as <see cref="RunContinuationsAsynchronously"/> says.</summary>
     /// <returns>The signal.</returns>
     public TaskCompletionSource NewSignal() =>
@@ -49,5 +54,7 @@ internal abstract class ConnectionExecution
         public override bool AllowsCallerWrites => true;
 
         public override ConfiguredValueTaskAwaitable Yield() => ThreadPoolSwitch.Yield();
+
+        public override Task CancelAsync(System.Threading.CancellationTokenSource source) => source.CancelAsync();
     }
 }

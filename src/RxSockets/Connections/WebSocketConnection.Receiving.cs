@@ -133,6 +133,6 @@ public sealed partial class WebSocketConnection
     /// <paramref name="message"/> with a payload of its own: a pooled payload is copied and goes
     /// back to the pool (STYLE S6: whoever takes a message this way may keep it).
     /// </summary>
-    private static Message Owned(Message message) =>
+    internal static Message Owned(Message message) =>
         PooledPayload.Of(message) is { } pooled ? Message.FromBinary(pooled.CopyAndRelease()) : message;
 }

@@ -201,7 +201,7 @@ public sealed partial class WebSocketConnection
     /// its flush in the background, a failure of which fails the connection.
     /// </summary>
     /// <returns>Whether the item was accepted.</returns>
-    private bool SubmitWithoutWaiting(in OutgoingItem item)
+    internal bool SubmitWithoutWaiting(in OutgoingItem item)
     {
         switch (_outbox.Submit(item, awaited: false, out ValueTask<FlushResult> flush, out _))
         {
@@ -243,7 +243,7 @@ public sealed partial class WebSocketConnection
     }
 
     /// <summary>Fails the connection from this side: the engine queues the close frame at once and ignores further input.</summary>
-    private void FailConnection(CloseStatus status)
+    internal void FailConnection(CloseStatus status)
     {
         lock (_lock)
         {

@@ -58,6 +58,9 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     /// <summary>Every frame this side sends goes through it.</summary>
     private readonly Outbox _outbox;
 
+    /// <summary>The read loop and what it does with each event.</summary>
+    private readonly Inbound _inbound;
+
     /// <summary>Cancelled when the transport is aborted (close timeout, <see cref="Abort"/>).</summary>
     private readonly CancellationTokenSource _abort = new();
 
@@ -93,6 +96,7 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
         _closed = options.Execution.NewSignal();
         _incoming = new IncomingQueue<Message>(options.MaxQueue, options.Execution.RunContinuationsAsynchronously);
         _outbox = new Outbox(this, _engine, _lock, transport, options);
+        _inbound = new Inbound(this, _engine, _lock, transport, options, _incoming, _outbox);
     }
 
     /// <summary>A short identifier, unique in this process, used in logs ("s12" for a server connection).</summary>
@@ -145,6 +149,12 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     /// </summary>
     public ConnectionClosedException? ClosedException => _closedException;
 
+    /// <summary>The options the connection runs with.</summary>
+    internal WebSocketOptions Options => _options;
+
+    /// <summary>Where the connection logs.</summary>
+    internal ILogger Logger => _logger;
+
     /// <summary>Whether the transport was aborted.</summary>
     internal bool IsAborted => _abort.IsCancellationRequested;
 
@@ -157,11 +167,11 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
         Log.Opened(_logger, Id, Side, Request?.Path);
         if (_options.PingInterval is TimeSpan interval)
         {
-            StartKeepAlive(interval);
+            EnsureKeepAlive().Start(interval);
         }
 
         // The read loop ends by running FinishAsync itself: no second state machine waits for it.
-        _ = ReadLoopAsync();
+        _ = _inbound.RunAsync();
     }
 
     /// <summary>
@@ -249,9 +259,12 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     internal void OnCloseSent()
     {
         _incoming.WakeWriter();
-        _graceEnd?.TrySetResult();
+        _inbound.OnCloseSent();
         ArmCloseTimer();
     }
+
+    /// <summary>A pong arrived: it answers the pings it names.</summary>
+    internal void OnPong(ReadOnlySpan<byte> payload) => Volatile.Read(ref _keepAlive)?.OnPong(payload);
 
     /// <summary>The exception for an operation attempted after the connection closed (or while it is closing).</summary>
     internal ConnectionClosedException ClosedError()
@@ -293,7 +306,7 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     }
 
     /// <summary>Starts the close timer once the closing handshake is under way (idempotent).</summary>
-    private void ArmCloseTimer()
+    internal void ArmCloseTimer()
     {
         if (Volatile.Read(ref _closeTimer) is null)
         {
@@ -311,12 +324,18 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
         AbortTransport();
     }
 
-    /// <summary>Run by the read loop once it ended: lets the outbox drain, releases the transport, and completes <see cref="Completion"/>.</summary>
-    private async Task FinishAsync()
+    /// <summary>
+    /// Run by the read loop once it ended: records how the connection closed, ends the incoming
+    /// stream, lets the outbox drain, releases the transport, and completes <see cref="Completion"/>.
+    /// </summary>
+    internal async Task FinishAsync()
     {
+        ConnectionClosedException closed = ClosedError();
+        Interlocked.Exchange(ref _closedException, closed); // a full fence: see EnsureKeepAlive
+        _incoming.Complete(closed.IsNormal ? null : closed);
         try
         {
-            FailPendingPings(); // no pong can come any more; stops keepalive
+            Volatile.Read(ref _keepAlive)?.End(); // no pong can come any more; stops keepalive
 
             // Nothing queued can be sent any more (the engine is closed): its senders learn it now.
             // What the writer is writing (a close echo) goes on, but never waits on a peer that
@@ -347,7 +366,7 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
                 _engine.Dispose(); // returns pooled buffers and frees zlib memory (permessage-deflate)
             }
 
-            FailPendingPings();
+            Volatile.Read(ref _keepAlive)?.End();
             _closed.TrySetResult();
             CancelHandler();
             Log.Closed(_logger, Id, _closedException?.Message ?? "closed");

@@ -28,7 +28,9 @@ public sealed partial class WebSocketServer
                 return;
             }
 
-            transport = _options.Tls is null ? new SocketTransport(socket, _options.UseSocketPoller ? SocketPoller.Next() : null) : await AcceptTlsAsync(socket).ConfigureAwait(false);
+            transport = _options.Tls is null
+                ? new SocketTransport(socket, _options.UseSocketPoller ? SocketPoller.Next(_options.SocketPollerThreads) : null, _options.TimeProvider)
+                : await AcceptTlsAsync(socket).ConfigureAwait(false);
             if (transport is null)
             {
                 return;
@@ -127,7 +129,7 @@ public sealed partial class WebSocketServer
 
             // Off the socket's receive loop, which ran the read inline (SocketTransport): what follows
             // runs user code (ProcessRequest, Joined observers, the handler) that may block.
-            await Task.Yield();
+            await _options.Execution.Yield();
 
             if (_shutdown.IsCancellationRequested)
             {

@@ -35,7 +35,8 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     private readonly Func<WebSocketConnection, CancellationToken, Task> _handler;
     private readonly WebSocketServerOptions _options;
     private readonly ServerHandshake _handshake;
-    private readonly Socket _listener;
+    /// <summary>The listening socket; null for a server whose connections are handed to it (<see cref="CreateUnbound"/>).</summary>
+    private readonly Socket? _listener;
     private readonly ILogger _logger;
 
     /// <summary>Cancelled when shutdown starts: stops the accept loop, fails handshakes with 503 and cancels handler tokens.</summary>
@@ -49,7 +50,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     /// what shutdown waits for. A counter and one signal instead of a set of session tasks, which cost
     /// a node and a continuation per idle connection (issue 7).
     /// </summary>
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _drained;
 
     /// <summary>Limits how many handshakes start per second, when <see cref="WebSocketServerOptions.MaxHandshakesPerSecond"/> is set.</summary>
     private readonly TokenBucket? _handshakeRate;
@@ -66,11 +67,12 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private int _disposed;
 
-    private WebSocketServer(Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketServerOptions options, Socket listener)
+    private WebSocketServer(Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketServerOptions options, Socket? listener)
     {
         _handler = handler;
         _options = options;
         _listener = listener;
+        _drained = options.Execution.NewSignal();
         _logger = options.LoggerFactory?.CreateLogger<WebSocketServer>() ?? NullLogger<WebSocketServer>.Instance;
         _handshake = new ServerHandshake
         {
@@ -81,7 +83,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             Origins = options.Origins,
         };
         _handshakeRate = options.MaxHandshakesPerSecond > 0 ? new TokenBucket(options.MaxHandshakesPerSecond, options.TimeProvider) : null;
-        EndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        EndPoint = listener is null ? UnboundEndPoint(options) : (IPEndPoint)listener.LocalEndPoint!;
     }
 
     /// <summary>The address and port the server listens on (the real port when 0 was asked for).</summary>
@@ -242,7 +244,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             return;
         }
 
-        await _shutdown.CancelAsync().ConfigureAwait(false);
+        await _options.Execution.CancelAsync(_shutdown).ConfigureAwait(false);
 
         // Handlers see their token cancelled now (it is not linked to _shutdown); a handler that
         // starts after this loop finds _shutdown cancelled (HandlerRunner, CreateHandlerToken).
@@ -251,7 +253,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             connection.CancelHandler();
         }
 
-        _listener.Dispose();
+        _listener?.Dispose();
         await _acceptLoop.ConfigureAwait(false);
 
         // No session starts any more; one that ends from now on completes _drained when it is the last.
@@ -303,7 +305,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             Socket socket;
             try
             {
-                socket = await _listener.AcceptAsync(_shutdown.Token).ConfigureAwait(false);
+                socket = await _listener!.AcceptAsync(_shutdown.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || _shutdown.IsCancellationRequested)
             {

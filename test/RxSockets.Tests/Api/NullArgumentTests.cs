@@ -22,7 +22,7 @@ public sealed class NullArgumentTests
     [
         typeof(WebSocketConnection).Assembly,
         typeof(Protocol.ProtocolConnection).Assembly,
-        typeof(Testing.TestScheduler).Assembly,
+        typeof(Testing.Marbles).Assembly,
     ];
 
     [Test]

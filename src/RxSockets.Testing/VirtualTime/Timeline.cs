@@ -1,46 +1,34 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Reactive;
 using System.Text;
+using Microsoft.Reactive.Testing;
 
 namespace RxSockets.Testing;
 
 /// <summary>
-/// Assertions on recorded notifications and subscriptions whose failure messages show expected and
-/// actual as readable timelines (and as marble diagrams when the values have letters).
+/// Compares recorded notifications and subscriptions and describes a difference as two timelines,
+/// one item per line, the first differing item marked with <c>&gt;</c>.
 /// </summary>
-/// <remarks>Stateless and thread-safe.</remarks>
-public static class ReactiveAssert
+internal static class Timeline
 {
-    /// <summary>Checks that <paramref name="actual"/> has exactly the notifications of <paramref name="expected"/>, at the same times.</summary>
-    /// <typeparam name="T">The element type.</typeparam>
-    /// <param name="expected">The expected notifications.</param>
-    /// <param name="actual">The recorded notifications.</param>
-    /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ReactiveAssertionException">They differ.</exception>
-    public static void AreElementsEqual<T>(IEnumerable<Recorded<Notification<T>>> expected, IEnumerable<Recorded<Notification<T>>> actual)
+    /// <summary>Throws when the recorded notifications differ; errors compare by type and message.</summary>
+    public static void AssertEqual<T>(IEnumerable<Recorded<Notification<T>>> expected, IEnumerable<Recorded<Notification<T>>> actual)
     {
-        ArgumentNullException.ThrowIfNull(expected);
-        ArgumentNullException.ThrowIfNull(actual);
         Recorded<Notification<T>>[] e = [.. expected];
         Recorded<Notification<T>>[] a = [.. actual];
         int mismatch = FirstMismatch(e, a, NotificationEquals);
         if (mismatch >= 0)
         {
-            throw new ReactiveAssertionException(Describe(e, a, mismatch, r => $"{r.Time,8}  {Show(r.Value)}"));
+            throw new ReactiveAssertionException(Describe(e, a, mismatch, r => string.Create(CultureInfo.InvariantCulture, $"{r.Time,8}  {Show(r.Value)}")));
         }
     }
 
-    /// <summary>Checks that the recorded subscriptions are exactly the expected ones.</summary>
-    /// <param name="expected">The expected subscriptions.</param>
-    /// <param name="actual">The recorded subscriptions.</param>
-    /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ReactiveAssertionException">They differ.</exception>
-    public static void AreElementsEqual(IEnumerable<Subscription> expected, IEnumerable<Subscription> actual)
+    /// <summary>Throws when the recorded subscriptions differ.</summary>
+    public static void AssertEqual(IEnumerable<Subscription> expected, IEnumerable<Subscription> actual)
     {
-        ArgumentNullException.ThrowIfNull(expected);
-        ArgumentNullException.ThrowIfNull(actual);
         Subscription[] e = [.. expected];
         Subscription[] a = [.. actual];
         int mismatch = FirstMismatch(e, a, (x, y) => x == y);
@@ -54,7 +42,7 @@ public static class ReactiveAssert
     /// Compares notifications: values with <see cref="EqualityComparer{T}.Default"/>, errors by
     /// exception type and message (two exception objects are rarely the same instance).
     /// </summary>
-    internal static bool NotificationEquals<T>(Recorded<Notification<T>> x, Recorded<Notification<T>> y)
+    public static bool NotificationEquals<T>(Recorded<Notification<T>> x, Recorded<Notification<T>> y)
     {
         if (x.Time != y.Time || x.Value.Kind != y.Value.Kind)
         {
@@ -69,12 +57,17 @@ public static class ReactiveAssert
         };
     }
 
-    internal static string Show<T>(Notification<T> notification) => notification.Kind switch
+    /// <summary>One notification as text: <c>OnNext(value)</c>, <c>OnError(Type: message)</c>, <c>OnCompleted()</c>.</summary>
+    public static string Show<T>(Notification<T> notification) => notification.Kind switch
     {
         NotificationKind.OnNext => $"OnNext({notification.Value})",
         NotificationKind.OnError => $"OnError({notification.Exception!.GetType().Name}: {notification.Exception.Message})",
         _ => "OnCompleted()",
     };
+
+    /// <summary>Notifications as one line: <c>OnNext(a)@10, OnCompleted()@20</c>.</summary>
+    public static string ShowAll<T>(IEnumerable<Recorded<Notification<T>>> items) =>
+        string.Join(", ", items.Select(r => string.Create(CultureInfo.InvariantCulture, $"{Show(r.Value)}@{r.Time}")));
 
     private static int FirstMismatch<TItem>(TItem[] expected, TItem[] actual, Func<TItem, TItem, bool> equals)
     {
@@ -93,7 +86,7 @@ public static class ReactiveAssert
     private static string Describe<TItem>(TItem[] expected, TItem[] actual, int mismatch, Func<TItem, string> show)
     {
         var text = new StringBuilder();
-        text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"Recorded stream differs at item {mismatch}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Recorded stream differs at item {mismatch}.");
         text.AppendLine("Expected:");
         AppendLines(text, expected, mismatch, show);
         text.AppendLine("Actual:");

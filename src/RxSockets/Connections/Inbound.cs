@@ -8,9 +8,23 @@ using RxSockets.Protocol;
 
 namespace RxSockets;
 
-/// <summary>The read loop: bytes from the transport through the engine, its events in order to the queue, the outbox and keepalive.</summary>
-public sealed partial class WebSocketConnection
+/// <summary>
+/// The receiving side of a connection: the read loop that feeds the transport's bytes to the
+/// engine and acts on its events in order: messages to the incoming queue (with backpressure),
+/// pongs owed to the outbox, pongs received to keepalive, a close to the closing handshake, and a
+/// violation to a close that waits until what came before it was answered.
+/// </summary>
+/// <remarks>One loop per connection; its fields are touched by that loop only, unless their comment says otherwise.</remarks>
+internal sealed class Inbound
 {
+    private readonly WebSocketConnection _owner;
+    private readonly ProtocolConnection _engine;
+    private readonly Lock _lock;
+    private readonly ITransport _transport;
+    private readonly WebSocketOptions _options;
+    private readonly IncomingQueue<Message> _incoming;
+    private readonly Outbox _outbox;
+
     /// <summary>Completed when this side's close frame goes out, while the read loop waits for the consumer before failing the connection.</summary>
     private TaskCompletionSource? _graceEnd;
 
@@ -20,12 +34,26 @@ public sealed partial class WebSocketConnection
     /// <summary>Stall-check intervals gone by while the read loop waits for room after this side's close.</summary>
     private int _stallChecks;
 
+    public Inbound(WebSocketConnection owner, ProtocolConnection engine, Lock engineLock, ITransport transport, WebSocketOptions options, IncomingQueue<Message> incoming, Outbox outbox)
+    {
+        _owner = owner;
+        _engine = engine;
+        _lock = engineLock;
+        _transport = transport;
+        _options = options;
+        _incoming = incoming;
+        _outbox = outbox;
+    }
+
+    /// <summary>This side's close frame went out: the grace before failing, if any, ends.</summary>
+    public void OnCloseSent() => _graceEnd?.TrySetResult();
+
     /// <summary>
     /// The read loop (Kestrel's shape): read, feed the engine, advance, act on each event in
     /// order, and stop at the end of the stream; then finish the connection
-    /// (<see cref="FinishAsync"/>). Never throws.
+    /// (<see cref="WebSocketConnection.FinishAsync"/>). Never throws.
     /// </summary>
-    private async Task ReadLoopAsync()
+    public async Task RunAsync()
     {
         await _options.Execution.Yield(); // started by Start: runs where the connection's loops run
         PipeReader input = _transport.Input;
@@ -34,7 +62,7 @@ public sealed partial class WebSocketConnection
             while (true)
             {
                 ReadResult result = await input.ReadAsync().ConfigureAwait(false);
-                if (result.IsCanceled && IsAborted)
+                if (result.IsCanceled && _owner.IsAborted)
                 {
                     break; // AbortTransport cancelled the read: treated as the end of the stream below
                 }
@@ -77,7 +105,7 @@ public sealed partial class WebSocketConnection
                 }
             }
         }
-        catch (OperationCanceledException) when (IsAborted)
+        catch (OperationCanceledException) when (_owner.IsAborted)
         {
             // Aborted (close timeout, Abort()): treated as the end of the stream below.
         }
@@ -85,12 +113,12 @@ public sealed partial class WebSocketConnection
         {
             // A reset or a broken TLS stream: the connection ends abnormally (1006). Errors that
             // follow our own abort (close timeout) are its consequence, not a cause.
-            if (!IsAborted)
+            if (!_owner.IsAborted)
             {
-                RecordError(ex);
+                _owner.RecordError(ex);
             }
 
-            Log.TransportError(_logger, Id, ex);
+            Log.TransportError(_owner.Logger, _owner.Id, ex);
         }
 
         try
@@ -114,18 +142,16 @@ public sealed partial class WebSocketConnection
                 await HandleEventAsync(protocolEvent).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (IsAborted)
+        catch (OperationCanceledException) when (_owner.IsAborted)
         {
             // Aborted while the last messages waited for queue room: they are dropped.
         }
         catch (Exception ex)
         {
-            Log.InternalError(_logger, Id, ex);
+            Log.InternalError(_owner.Logger, _owner.Id, ex);
         }
 
-        _closedException = ClosedError();
-        _incoming.Complete(_closedException.IsNormal ? null : _closedException);
-        await FinishAsync().ConfigureAwait(false);
+        await _owner.FinishAsync().ConfigureAwait(false);
     }
 
     /// <summary>Acts on one event, in the order the engine produced them.</summary>
@@ -143,20 +169,20 @@ public sealed partial class WebSocketConnection
                 return AnswerPingAsync();
 
             case ProtocolEventType.Pong:
-                OnPong(protocolEvent.Payload.Span);
+                _owner.OnPong(protocolEvent.Payload.Span);
                 return ValueTask.CompletedTask;
 
             case ProtocolEventType.Close:
-                Log.CloseReceived(_logger, Id, protocolEvent.CloseStatus);
-                ArmCloseTimer();
+                Log.CloseReceived(_owner.Logger, _owner.Id, protocolEvent.CloseStatus);
+                _owner.ArmCloseTimer();
                 _outbox.WriteEngineOutput(); // the echo, and the half-close that follows it on a server
                 return ValueTask.CompletedTask;
 
             case ProtocolEventType.Failed when protocolEvent.Error != ProtocolError.UnexpectedEndOfStream:
-                RecordError(protocolEvent.Error is ProtocolError.MessageTooBig or ProtocolError.FrameTooBig or ProtocolError.TooManyFragments
+                _owner.RecordError(protocolEvent.Error is ProtocolError.MessageTooBig or ProtocolError.FrameTooBig or ProtocolError.TooManyFragments
                     ? new MessageTooLargeException(protocolEvent.Error, protocolEvent.CloseStatus)
                     : new WebSocketProtocolException(protocolEvent.Error, protocolEvent.CloseStatus));
-                Log.ProtocolError(_logger, Id, protocolEvent.Error);
+                Log.ProtocolError(_owner.Logger, _owner.Id, protocolEvent.Error);
                 return FailAfterGraceAsync();
 
             default:
@@ -215,7 +241,7 @@ public sealed partial class WebSocketConnection
 
         // The close goes through the outbox like any close, behind the answers accepted before it;
         // the engine sends the violation's status in place of this one.
-        if (!SubmitWithoutWaiting(OutgoingItem.Closing(new CloseStatus(CloseCode.ProtocolError))))
+        if (!_owner.SubmitWithoutWaiting(OutgoingItem.Closing(new CloseStatus(CloseCode.ProtocolError))))
         {
             lock (_lock)
             {
@@ -223,7 +249,7 @@ public sealed partial class WebSocketConnection
             }
         }
 
-        ArmCloseTimer();
+        _owner.ArmCloseTimer();
     }
 
     /// <summary>
@@ -262,7 +288,7 @@ public sealed partial class WebSocketConnection
                     {
                         TimeSpan interval = _options.CloseTimeout / 4;
                         takenAtLastCheck = _incoming.Taken;
-                        stallCheck = _options.TimeProvider.CreateTimer(static state => ((WebSocketConnection)state!).OnStallCheck(), this, interval, interval);
+                        stallCheck = _options.TimeProvider.CreateTimer(static state => ((Inbound)state!).OnStallCheck(), this, interval, interval);
                     }
                     else if (Volatile.Read(ref _stallChecks) != checks)
                     {
@@ -274,10 +300,10 @@ public sealed partial class WebSocketConnection
                     }
                 }
 
-                if (IsAborted || (closeSent && _consumerStalled))
+                if (_owner.IsAborted || (closeSent && _consumerStalled))
                 {
                     PooledPayload.Of(message)?.ReleaseReceiver();
-                    Log.DroppedAfterClose(_logger, Id);
+                    Log.DroppedAfterClose(_owner.Logger, _owner.Id);
                     return;
                 }
 
@@ -302,8 +328,8 @@ public sealed partial class WebSocketConnection
 
     /// <summary>
     /// The message for a received binary payload. A large payload keeps the engine's pooled array
-    /// (one copy and no fresh memory for <see cref="ReceivePooledAsync"/>); consumers that keep
-    /// messages get their own copy when they take it (<see cref="Owned"/>). A small one is copied
+    /// (one copy and no fresh memory for <see cref="WebSocketConnection.ReceivePooledAsync"/>); consumers that keep
+    /// messages get their own copy when they take it (<see cref="WebSocketConnection.Owned"/>). A small one is copied
     /// here: the engine keeps its buffer for the next message.
     /// </summary>
     private Message ReceivedBinary(ReadOnlyMemory<byte> payload)

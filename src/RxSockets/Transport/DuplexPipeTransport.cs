@@ -36,6 +36,11 @@ internal sealed class DuplexPipeTransport : ITransport
     /// <summary>Known only to whoever made the pipe: a host whose flush hands bytes to its own bounded send loop says so.</summary>
     public bool FlushHandsOff { get; }
 
+    public bool SendsNow => false;
+
+    /// <summary>Over a pipe everything goes through <see cref="Output"/>.</summary>
+    public int SendNow(ReadOnlySpan<byte> bytes) => 0;
+
     public bool SendsDirect => false;
 
     public Task SendDirectAsync(ReadOnlyMemory<byte> payload) => throw new NotSupportedException("A pipe transport sends only what is flushed to its output.");

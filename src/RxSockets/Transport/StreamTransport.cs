@@ -47,6 +47,11 @@ internal sealed class StreamTransport : ITransport
     /// <summary>A flush is a synchronous write into the stream: senders hand their frames to the connection.</summary>
     public bool FlushHandsOff => false;
 
+    public bool SendsNow => false;
+
+    /// <summary>Over a stream everything goes through <see cref="Output"/>.</summary>
+    public int SendNow(ReadOnlySpan<byte> bytes) => 0;
+
     public bool SendsDirect => false;
 
     public Task SendDirectAsync(ReadOnlyMemory<byte> payload) => throw new NotSupportedException("A stream transport sends only what is flushed to its output.");

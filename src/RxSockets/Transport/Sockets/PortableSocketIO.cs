@@ -11,8 +11,15 @@ namespace RxSockets;
 /// Socket I/O through the runtime's asynchronous socket calls: every platform, TLS excepted (that
 /// runs over a stream). Their completions are handed to the thread pool by the runtime.
 /// </summary>
-internal sealed class PortableSocketIO(Socket socket) : SocketIO(socket)
+internal sealed class PortableSocketIO : SocketIO
 {
+    /// <summary>
+    /// Wraps a connected socket and makes its synchronous calls non-blocking (for
+    /// <see cref="SocketIO.SendNow"/>); the asynchronous calls the loops make are unaffected.
+    /// </summary>
+    public PortableSocketIO(Socket socket)
+        : base(socket) => socket.Blocking = false;
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per receive or send: no state-machine box each time
     public override async ValueTask<(int Read, int Asked)> ReceiveAsync(PipeWriter writer, int size, bool expectMore)
     {

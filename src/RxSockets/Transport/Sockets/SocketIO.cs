@@ -48,6 +48,21 @@ internal abstract class SocketIO
     /// <returns>The bytes sent.</returns>
     public abstract ValueTask<int> SendAsync(ReadOnlyMemory<byte> bytes);
 
+    /// <summary>Sends what the kernel takes of <paramref name="bytes"/> right now, without waiting.</summary>
+    /// <param name="bytes">The bytes.</param>
+    /// <returns>The bytes sent; 0 when the kernel has no room.</returns>
+    public int SendNow(ReadOnlySpan<byte> bytes)
+    {
+        int sent = Socket.Send(bytes, SocketFlags.None, out SocketError error);
+        if (error == SocketError.WouldBlock)
+        {
+            return 0;
+        }
+
+        ThrowOnError(error);
+        return sent;
+    }
+
     /// <summary>Ends the mode's waits for good (the socket is closed or will be): waiting loops wake and see the end.</summary>
     public virtual void Close()
     {

@@ -91,6 +91,13 @@ internal sealed class SocketTransport : ITransport
 
     private int _disposed;
 
+    /// <summary>
+    /// Bytes flushed into the output pipe and not yet handed to the kernel by the send loop: the
+    /// writer adds at each flush, the send loop subtracts after each send. While it is 0 a sender
+    /// may write straight to the socket (<see cref="SendNow"/>) without overtaking anything.
+    /// </summary>
+    private long _unsent;
+
     /// <summary>The segments of a gathered send; created at the first one (1 KiB that an idle connection, which only ever sent its 101, never needs).</summary>
     private List<ArraySegment<byte>>? _gather;
 
@@ -110,6 +117,7 @@ internal sealed class SocketTransport : ITransport
         RemoteEndPoint = socket.RemoteEndPoint;
         _input = new Pipe(InputOptions);
         _output = new Pipe(OutputOptions);
+        Output = new CountingWriter(this, _output.Writer);
         _io = poller?.Register(socket) is { } registration ? new PolledSocketIO(socket, registration) : new PortableSocketIO(socket);
         _receiving = ReceiveLoopAsync(); // both loops move to the thread pool first (ThreadPoolSwitch)
         _sending = SendLoopAsync();
@@ -120,7 +128,7 @@ internal sealed class SocketTransport : ITransport
 
     public PipeReader Input => _input.Reader;
 
-    public PipeWriter Output => _output.Writer;
+    public PipeWriter Output { get; }
 
     public EndPoint? LocalEndPoint { get; }
 
@@ -130,6 +138,25 @@ internal sealed class SocketTransport : ITransport
     public bool FlushHandsOff => true;
 
     public bool SendsDirect => true;
+
+    public bool SendsNow => true;
+
+    /// <summary>
+    /// Sends <paramref name="bytes"/> to the socket from the caller's thread, without waiting,
+    /// when everything flushed before has already gone to the kernel: what a writer with one
+    /// small frame does instead of a flush, saving the hand-off to the send loop.
+    /// </summary>
+    /// <param name="bytes">The bytes.</param>
+    /// <returns>How many bytes the kernel took (0 when something is still unsent, the kernel has no room, or the output is closing); write the rest to <see cref="Output"/>.</returns>
+    public int SendNow(ReadOnlySpan<byte> bytes)
+    {
+        if (Volatile.Read(ref _unsent) != 0 || _closeOutput || _sendLoopEnded || Volatile.Read(ref _direct) is not null)
+        {
+            return 0;
+        }
+
+        return _io.SendNow(bytes);
+    }
 
     public ValueTask CloseOutputAsync()
     {
@@ -292,6 +319,7 @@ internal sealed class SocketTransport : ITransport
                     if (!buffer.IsEmpty)
                     {
                         await SendAsync(buffer).ConfigureAwait(false);
+                        Interlocked.Add(ref _unsent, -buffer.Length);
                     }
 
                     reader.AdvanceTo(buffer.End);
@@ -346,6 +374,7 @@ internal sealed class SocketTransport : ITransport
             if (!buffer.IsEmpty)
             {
                 await SendAsync(buffer).ConfigureAwait(false);
+                Interlocked.Add(ref _unsent, -buffer.Length);
             }
 
             reader.AdvanceTo(buffer.End);
@@ -409,6 +438,37 @@ internal sealed class SocketTransport : ITransport
         {
             // Already closed by the peer or by us: nothing left to shut down.
         }
+    }
+
+    /// <summary>The output pipe's writer, counting what each flush hands to the send loop (<see cref="_unsent"/>).</summary>
+    private sealed class CountingWriter(SocketTransport owner, PipeWriter inner) : PipeWriter
+    {
+        public override bool CanGetUnflushedBytes => true;
+
+        public override long UnflushedBytes => inner.UnflushedBytes;
+
+        public override void Advance(int bytes) => inner.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            long flushed = inner.UnflushedBytes;
+            if (flushed != 0)
+            {
+                Interlocked.Add(ref owner._unsent, flushed);
+            }
+
+            return inner.FlushAsync(cancellationToken);
+        }
+
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
     }
 
     /// <summary>A payload for <see cref="SendDirectAsync"/> and the task its sender waits on.</summary>

@@ -49,7 +49,11 @@ internal static class HandlerRunner
         try
         {
             await handler(connection, handlerToken).ConfigureAwait(false);
-            await connection.CloseAsync(CloseCode.NormalClosure, string.Empty, CancellationToken.None).ConfigureAwait(false);
+
+            // A handler that returns because the server is stopping closes as the server does.
+            await (stopping.IsCancellationRequested
+                ? connection.CloseAsync(CloseCode.GoingAway, ShutdownReason, CancellationToken.None)
+                : connection.CloseAsync(CloseCode.NormalClosure, string.Empty, CancellationToken.None)).ConfigureAwait(false);
         }
         catch (WebSocketCloseException close)
         {

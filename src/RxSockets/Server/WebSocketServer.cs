@@ -253,6 +253,14 @@ public sealed partial class WebSocketServer : IAsyncDisposable
 
         await _options.Execution.CancelAsync(_shutdown).ConfigureAwait(false);
 
+        // The 1001 goes into every connection's outbox before any handler learns of the shutdown:
+        // a handler that ends when its token is cancelled must not close first with a code of its
+        // own (closes after the first do nothing more).
+        foreach (WebSocketConnection connection in _connections.Keys)
+        {
+            _ = connection.CloseAsync(CloseCode.GoingAway, HandlerRunner.ShutdownReason, CancellationToken.None);
+        }
+
         // Handlers see their token cancelled now (it is not linked to _shutdown); a handler that
         // starts after this loop finds _shutdown cancelled (HandlerRunner, CreateHandlerToken).
         foreach (WebSocketConnection connection in _connections.Keys)
@@ -269,6 +277,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             _drained.TrySetResult();
         }
 
+        // Sessions that were registering while the first loop ran.
         foreach (WebSocketConnection connection in _connections.Keys)
         {
             _ = connection.CloseAsync(CloseCode.GoingAway, HandlerRunner.ShutdownReason, CancellationToken.None);

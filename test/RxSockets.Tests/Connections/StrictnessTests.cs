@@ -111,6 +111,35 @@ public sealed class StrictnessTests
         }
     }
 
+    [Test]
+    public async Task StopAsync_HandlersThatReturnWhenCancelled_EveryClientSees1001()
+    {
+        const int clients = 30;
+        var joined = new CountdownEvent(clients);
+        WebSocketServer server = await WebSocketServer.StartAsync(async (ws, ct) =>
+        {
+            joined.Signal();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                // a handler that treats cancellation as its normal end and returns
+            }
+        }, LocalServer.Options());
+
+        WebSocketConnection[] connections = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => WebSocketClient.ConnectAsync(server.Uri, new WebSocketClientOptions { PingInterval = null })));
+        Assert.That(joined.Wait(LocalServer.Wait), Is.True);
+        await server.DisposeAsync().AsTask().WaitAsync(LocalServer.Wait);
+
+        foreach (WebSocketConnection client in connections)
+        {
+            await client.Completion.WaitAsync(LocalServer.Wait);
+            Assert.That(client.ClosedException!.Received, Is.EqualTo(new CloseStatus(CloseCode.GoingAway, "server shutting down")));
+        }
+    }
+
     [TestCaseSource(nameof(Violations))]
     public async Task Server_ValidFramesThenViolationInOneRead_AnswersTheValidOnesThenCloses(string name, Style style)
     {

@@ -42,9 +42,13 @@ internal sealed partial class Outbox
     private const int MaxBatchBytes = 256 * 1024;
 
     /// <summary>
-    /// The largest message a submitter frames on its own thread and sends straight to the socket
-    /// when nothing else is unsent (<see cref="ITransport.SendNow"/>): no flush, no hand-off to the
-    /// transport's send loop. Larger ones go through the output pipe (or straight from their memory).
+    /// The largest frame built once for many connections (<see cref="PreparedMessage"/>: broadcasts,
+    /// topics) that a submitter sends straight to the socket when nothing else is unsent
+    /// (<see cref="ITransport.SendNow"/>): no flush, no hand-off to the transport's send loop, which
+    /// is what a fan-out to thousands of connections pays per recipient otherwise. Other messages
+    /// go through the output pipe even then: a handler answering a burst of requests sends one
+    /// message after another, and the send loop gathers them into one system call (sending each
+    /// at once made the pipelined small echo six times as expensive).
     /// </summary>
     private const int MaxSendNowSize = 16 * 1024;
 
@@ -139,9 +143,9 @@ internal sealed partial class Outbox
                 _writing = true;
                 try
                 {
-                    if (_transport.SendsNow && item.Size <= MaxSendNowSize)
+                    if (_transport.SendsNow && item.Prepared is not null && item.Size <= MaxSendNowSize)
                     {
-                        // One small frame: framed here, sent to the socket below, outside the lock.
+                        // One small shared frame: copied here, sent to the socket below, outside the lock.
                         scratch = t_scratch ??= new ArrayBufferWriter<byte>(MaxSendNowSize + FrameHeader.MaxSize);
                         scratch.ResetWrittenCount();
                         WriteItem(item, scratch, out _, queued: false);

@@ -75,7 +75,7 @@ public sealed partial class ReconnectingWebSocket
                 Publish(ReconnectState.Reconnecting, attempt, delay, error);
                 try
                 {
-                    await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
+                    await ClockDelay.DelayAsync(_time, delay, _stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (StopRequested() is not null)
                 {

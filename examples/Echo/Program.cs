@@ -9,7 +9,6 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using RxSockets;
-using RxSockets.Protocol;
 
 namespace Echo;
 

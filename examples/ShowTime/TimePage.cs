@@ -4,6 +4,8 @@ using System.IO;
 using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
+using RxSockets;
+
 using RxSockets.Protocol;
 
 namespace ShowTime;

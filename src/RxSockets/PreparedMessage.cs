@@ -1,4 +1,5 @@
 using System;
+
 using RxSockets.Protocol;
 
 namespace RxSockets;

@@ -3,6 +3,8 @@
 // The ASP.NET Core WebSockets echo sample: every text and binary message (or fragment) is sent
 // back unchanged, through one buffer per connection reused for the connection's lifetime.
 // Logging is at Warning, so no per-request log line is counted as handshake cost.
+// --fanout serves the fan-out benchmark instead (FanOut.cs: SignalR on /hub, the naive loop on
+// /sub and /pub; test/RxSockets.LoadTool/fanout.sh).
 // --unsafe-inline-scheduling turns on the socket transport's UnsafePreferInlineScheduling
 // (application code on the I/O thread), which ASP.NET Core documents together with
 // DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (compare.sh --inline-completions
@@ -26,15 +28,28 @@ public static class Program
     public static void Main(string[] args)
     {
         bool inlineScheduling = Array.IndexOf(args, "--unsafe-inline-scheduling") >= 0;
-        WebApplicationBuilder builder = WebApplication.CreateBuilder(Array.FindAll(args, a => a != "--unsafe-inline-scheduling"));
+        bool fanOut = Array.IndexOf(args, "--fanout") >= 0;
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(Array.FindAll(args, a => a is not ("--unsafe-inline-scheduling" or "--fanout")));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         if (inlineScheduling)
         {
             builder.WebHost.UseSockets(options => options.UnsafePreferInlineScheduling = true);
         }
 
+        if (fanOut)
+        {
+            FanOut.Configure(builder);
+        }
+
         WebApplication app = builder.Build();
         app.UseWebSockets();
+        if (fanOut)
+        {
+            FanOut.Map(app);
+            app.Run();
+            return;
+        }
+
         app.Run(async context =>
         {
             if (!context.WebSockets.IsWebSocketRequest)

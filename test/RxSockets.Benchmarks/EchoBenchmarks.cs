@@ -73,8 +73,8 @@ public class EchoBenchmarks : IDisposable
             Socket accepted = listener.Accept();
             ITransport transport = Transport switch
             {
-                EchoTransport.Socket => new SocketTransport(accepted),
-                EchoTransport.Polled => new SocketTransport(accepted, SocketPoller.Next() ?? throw new PlatformNotSupportedException("no poll threads here (Linux only)")),
+                EchoTransport.Socket => new SocketTransport(accepted, null, TimeProvider.System),
+                EchoTransport.Polled => new SocketTransport(accepted, SocketPoller.Next() ?? throw new PlatformNotSupportedException("no poll threads here (Linux only)"), TimeProvider.System),
                 _ => StreamTransport.FromSocket(accepted),
             };
             _server = new WebSocketConnection(transport, ConnectionSide.Server, options, null, null);

@@ -12,6 +12,8 @@ namespace RxSockets.LoadTool;
 ///   LoadTool [--port P] [-c C] [-w W] [-s S] [-d SECONDS] [--warmup SECONDS] [--text] [--server-pid PID] [--json]
 ///   LoadTool --idle N [--port P] [--hold SECONDS] [--server-pid PID] [--json]
 ///   LoadTool reflector [--port P]          a raw TCP reflector with a canned 101 (until SIGINT/SIGTERM)
+///   LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--stalled K] [--rate R] [-s BYTES]
+///                   [-d SECONDS] [--warmup SECONDS] [--label NAME] [--server-pid PID] [--json]
 ///   LoadTool summarize FILE [--baseline NAME,NAME]   medians, ranges and ratios of compare.sh's JSON lines
 /// </code>
 /// Always 127.0.0.1; every run stops by itself (duration, then a hard cap of five minutes).
@@ -23,6 +25,8 @@ public static class Program
                         [--text] [--path /] [--server-pid PID] [--server NAME] [--scenario NAME] [--json] [--quiet]
                LoadTool --idle N [--hold SECONDS] [--port P] [--server-pid PID] [--json]
                LoadTool reflector [--port P]
+               LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--stalled K] [--rate MSGS_PER_S]
+                               [-s BYTES] [-d SECONDS] [--warmup SECONDS] [--label NAME] [--server-pid PID] [--json]
                LoadTool summarize FILE [--baseline NAME[,NAME...]]
         Targets 127.0.0.1 only. Exit code 1 when any echo was wrong or a connection failed.
         """;
@@ -52,6 +56,11 @@ public static class Program
             int port = args.Length >= 3 && args[1] == "--port" ? int.Parse(args[2], CultureInfo.InvariantCulture) : 9004;
             await Reflector.RunAsync(port, p => Console.WriteLine($"Reflector listening on ws://127.0.0.1:{p}/"), stop.Token);
             return 0;
+        }
+
+        if (args.Length > 0 && args[0] == "fanout")
+        {
+            return await FanOutAsync(args[1..], stop.Token);
         }
 
         LoadOptions options;
@@ -102,6 +111,58 @@ public static class Program
         {
             context.Cancel = true;
             stop.Cancel();
+        }
+    }
+
+    private static async Task<int> FanOutAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var options = new FanOutOptions();
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
+                switch (args[i])
+                {
+                    case "--server": options.Server = Enum.Parse<FanOutServer>(Next(), ignoreCase: true); break;
+                    case "--label": options.Label = Next(); break;
+                    case "--port": options.Port = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "-n" or "--subscribers": options.Subscribers = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--stalled": options.Stalled = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--rate": options.Rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "-s" or "--size": options.Size = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "-d" or "--duration": options.Duration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
+                    case "--warmup": options.Warmup = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
+                    case "--server-pid": options.ServerPid = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--json": options.Json = true; break;
+                    default: throw new FormatException($"Unknown argument {args[i]}.");
+                }
+            }
+
+            options.Validate();
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            Console.Error.WriteLine(ex.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        try
+        {
+            FanOutResult result = await FanOutRunner.RunAsync(options, line => Console.Error.WriteLine(line), cancellationToken);
+            Console.Error.Write(result.ToTable());
+            if (options.Json)
+            {
+                Console.WriteLine(result.ToJson());
+            }
+
+            return result.Connected == options.Subscribers && result.Missing == 0 && result.Duplicates == 0 ? 0 : 1;
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException or OperationCanceledException or TimeoutException)
+        {
+            Console.Error.WriteLine($"fan-out run failed: {ex.Message}");
+            return 1;
         }
     }
 

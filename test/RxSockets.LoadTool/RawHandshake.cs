@@ -24,10 +24,19 @@ public static class RawHandshake
     public static readonly IPAddress Loopback = IPAddress.Loopback;
 
     /// <summary>Connects to 127.0.0.1:<paramref name="port"/> and upgrades; returns the socket and any bytes that followed the 101 head.</summary>
+    /// <param name="port">The server's port.</param>
+    /// <param name="path">The request path.</param>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    /// <param name="receiveBufferSize">A receive buffer to set before connecting (a peer that will not read), or null for the default.</param>
     /// <exception cref="InvalidOperationException">The server did not answer 101 with the right accept key.</exception>
-    public static async Task<(Socket Socket, byte[] Leftover)> ConnectAsync(int port, string path, CancellationToken cancellationToken)
+    public static async Task<(Socket Socket, byte[] Leftover)> ConnectAsync(int port, string path, CancellationToken cancellationToken, int? receiveBufferSize = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBufferSize is int size)
+        {
+            socket.ReceiveBufferSize = size;
+        }
+
         try
         {
             await socket.ConnectAsync(new IPEndPoint(Loopback, port), cancellationToken).ConfigureAwait(false);

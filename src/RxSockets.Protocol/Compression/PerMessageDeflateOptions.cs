@@ -1,6 +1,6 @@
 using System;
 
-namespace RxSockets.Protocol;
+namespace RxSockets;
 
 /// <summary>
 /// What this endpoint asks for and allows in permessage-deflate (RFC 7692), and how it

@@ -1,4 +1,4 @@
-namespace RxSockets.Protocol;
+namespace RxSockets;
 
 /// <summary>
 /// WebSocket close status codes, with the names of the IANA "WebSocket Close Code Number" registry

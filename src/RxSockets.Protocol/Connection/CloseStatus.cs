@@ -1,7 +1,7 @@
 using System;
 using System.Net.WebSockets;
 
-namespace RxSockets.Protocol;
+namespace RxSockets;
 
 /// <summary>
 /// A close code and its reason, as carried by a close frame (RFC 6455 §5.5.1).

@@ -1,4 +1,4 @@
-namespace RxSockets.Protocol;
+namespace RxSockets;
 
 /// <summary>Which end of a WebSocket connection an engine plays (RFC 6455 §5.1: clients mask, servers do not).</summary>
 public enum ConnectionSide

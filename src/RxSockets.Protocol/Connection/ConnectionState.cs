@@ -1,4 +1,4 @@
-namespace RxSockets.Protocol;
+namespace RxSockets;
 
 /// <summary>The states of a WebSocket connection (RFC 6455 §4, §7).</summary>
 public enum ConnectionState

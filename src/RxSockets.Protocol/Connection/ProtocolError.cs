@@ -1,4 +1,6 @@
-namespace RxSockets.Protocol;
+using RxSockets.Protocol;
+
+namespace RxSockets;
 
 /// <summary>
 /// Why the engine failed a connection. The numeric values are stable: they may be logged, stored

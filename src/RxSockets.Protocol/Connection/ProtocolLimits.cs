@@ -1,4 +1,6 @@
-namespace RxSockets.Protocol;
+using RxSockets.Protocol;
+
+namespace RxSockets;
 
 /// <summary>
 /// Limits that protect an endpoint from peers that send too much (STYLE S7). One instance may be

@@ -3,7 +3,9 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Text;
 
-namespace RxSockets.Protocol;
+using RxSockets.Protocol;
+
+namespace RxSockets;
 
 /// <summary>
 /// The head of an HTTP/1.1 request as it matters to the WebSocket opening handshake

@@ -4,7 +4,9 @@ using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
-namespace RxSockets.Protocol;
+using RxSockets.Protocol;
+
+namespace RxSockets;
 
 /// <summary>
 /// The header fields of an HTTP/1.1 message, in the order they were added: names compare

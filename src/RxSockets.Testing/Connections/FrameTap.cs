@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+
 using RxSockets.Protocol;
 
 namespace RxSockets.Testing;

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Reactive;
 using Microsoft.Reactive.Testing;
-using RxSockets.Protocol;
 
 namespace RxSockets.Testing;
 

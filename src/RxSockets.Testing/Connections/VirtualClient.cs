@@ -5,7 +5,6 @@ using System.Reactive;
 using System.Reactive.Concurrency;
 using System.Threading.Tasks;
 using Microsoft.Reactive.Testing;
-using RxSockets.Protocol;
 
 namespace RxSockets.Testing;
 

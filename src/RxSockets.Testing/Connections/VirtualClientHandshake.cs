@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.IO.Pipelines;
 using System.Threading;
 using System.Threading.Tasks;
+
 using RxSockets.Protocol;
 
 namespace RxSockets.Testing;

@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
-using RxSockets.Protocol;
 
 namespace RxSockets;
 

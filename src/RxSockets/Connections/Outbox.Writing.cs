@@ -1,9 +1,9 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO.Pipelines;
 using System.Threading;
 using System.Threading.Tasks;
-using RxSockets.Protocol;
 
 namespace RxSockets;
 
@@ -133,7 +133,7 @@ internal sealed partial class Outbox
     /// <param name="queued">Whether the item was queued (its sender is told through its completion) rather than written at once by its sender.</param>
     /// <returns>The bytes written.</returns>
     /// <exception cref="ArgumentException">Text with a lone surrogate, written at once: its sender sees the exception.</exception>
-    private long WriteItem(in OutgoingItem item, PipeWriter output, out ReadOnlyMemory<byte> direct, bool queued)
+    private long WriteItem(in OutgoingItem item, IBufferWriter<byte> output, out ReadOnlyMemory<byte> direct, bool queued)
     {
         direct = default;
         bool open = _engine.State == ConnectionState.Open;
@@ -183,7 +183,7 @@ internal sealed partial class Outbox
     /// Writes only the frame header when <paramref name="item"/> goes out from its own memory
     /// (see <see cref="DirectSendThreshold"/>), and returns its payload. Called under the lock, by the writer.
     /// </summary>
-    private bool TryWriteDirectHeader(in OutgoingItem item, PipeWriter output, out ReadOnlyMemory<byte> payload)
+    private bool TryWriteDirectHeader(in OutgoingItem item, IBufferWriter<byte> output, out ReadOnlyMemory<byte> payload)
     {
         payload = default;
         Message message = item.Message;

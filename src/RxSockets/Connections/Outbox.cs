@@ -1,9 +1,12 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+
 using RxSockets.Protocol;
 
 namespace RxSockets;
@@ -37,6 +40,17 @@ internal sealed partial class Outbox
 {
     /// <summary>Most bytes written into the transport before a flush, so one huge batch does not hold memory.</summary>
     private const int MaxBatchBytes = 256 * 1024;
+
+    /// <summary>
+    /// The largest message a submitter frames on its own thread and sends straight to the socket
+    /// when nothing else is unsent (<see cref="ITransport.SendNow"/>): no flush, no hand-off to the
+    /// transport's send loop. Larger ones go through the output pipe (or straight from their memory).
+    /// </summary>
+    private const int MaxSendNowSize = 16 * 1024;
+
+    /// <summary>Where a submitter frames a message it sends straight to the socket; one per thread, used between framing and sending only.</summary>
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
 
     private readonly WebSocketConnection _owner;
     private readonly ProtocolConnection _engine;
@@ -112,6 +126,7 @@ internal sealed partial class Outbox
         written = null;
         bool drain = false;
         Exception? failure = null;
+        ArrayBufferWriter<byte>? scratch = null;
         lock (_lock)
         {
             if (_ended || (item.Kind != OutgoingKind.Close && _engine.State != ConnectionState.Open))
@@ -124,14 +139,28 @@ internal sealed partial class Outbox
                 _writing = true;
                 try
                 {
-                    WriteItem(item, _transport.Output, out ReadOnlyMemory<byte> direct, queued: false);
-                    if (direct.IsEmpty && _engine.HasPendingOutput)
+                    if (_transport.SendsNow && item.Size <= MaxSendNowSize)
                     {
-                        _engine.WritePendingOutput(_transport.Output); // a pong owed meanwhile
+                        // One small frame: framed here, sent to the socket below, outside the lock.
+                        scratch = t_scratch ??= new ArrayBufferWriter<byte>(MaxSendNowSize + FrameHeader.MaxSize);
+                        scratch.ResetWrittenCount();
+                        WriteItem(item, scratch, out _, queued: false);
+                        if (_engine.HasPendingOutput)
+                        {
+                            _engine.WritePendingOutput(scratch); // a pong owed meanwhile
+                        }
                     }
+                    else
+                    {
+                        WriteItem(item, _transport.Output, out ReadOnlyMemory<byte> direct, queued: false);
+                        if (direct.IsEmpty && _engine.HasPendingOutput)
+                        {
+                            _engine.WritePendingOutput(_transport.Output); // a pong owed meanwhile
+                        }
 
-                    flush = FlushAsync(_transport.Output, direct);
-                    return Submitted.Written;
+                        flush = FlushAsync(_transport.Output, direct);
+                        return Submitted.Written;
+                    }
                 }
                 catch (ArgumentException)
                 {
@@ -161,10 +190,24 @@ internal sealed partial class Outbox
             }
         }
 
+        if (scratch is not null)
+        {
+            flush = SendNow(scratch.WrittenSpan, out failure);
+            if (failure is null)
+            {
+                return Submitted.Written;
+            }
+        }
+
         if (failure is not null)
         {
             ConnectionClosedException closed = _owner.TransportFailed(failure);
             End(closed);
+            if (scratch is not null)
+            {
+                ReleaseWriter(); // the socket failed under the send: the output is let go here
+            }
+
             throw closed;
         }
 
@@ -174,6 +217,31 @@ internal sealed partial class Outbox
         }
 
         return Submitted.Queued;
+    }
+
+    /// <summary>
+    /// Sends a frame the caller framed on its own thread straight to the socket; what the kernel
+    /// does not take at once goes to the transport's output and is flushed. The caller holds the output.
+    /// </summary>
+    private ValueTask<FlushResult> SendNow(ReadOnlySpan<byte> frame, out Exception? failure)
+    {
+        failure = null;
+        try
+        {
+            int sent = _transport.SendNow(frame);
+            if (sent == frame.Length)
+            {
+                return default; // out: nothing to flush
+            }
+
+            _transport.Output.Write(frame[sent..]);
+            return FlushAsync(_transport.Output, default);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            failure = ex;
+            return default;
+        }
     }
 
     /// <summary>

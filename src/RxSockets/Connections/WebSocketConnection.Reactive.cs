@@ -36,6 +36,6 @@ public sealed partial class WebSocketConnection
     {
         Log.ObserverFailed(_logger, Id, error);
         RecordError(error);
-        FailConnection(new Protocol.CloseStatus(Protocol.CloseCode.InternalError));
+        FailConnection(new CloseStatus(CloseCode.InternalError));
     }
 }

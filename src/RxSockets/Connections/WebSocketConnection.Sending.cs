@@ -2,7 +2,6 @@ using System;
 using System.IO.Pipelines;
 using System.Threading;
 using System.Threading.Tasks;
-using RxSockets.Protocol;
 
 namespace RxSockets;
 

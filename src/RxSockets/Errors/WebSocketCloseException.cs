@@ -1,5 +1,4 @@
 using System;
-using RxSockets.Protocol;
 
 namespace RxSockets;
 

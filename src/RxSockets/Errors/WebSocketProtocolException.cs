@@ -1,4 +1,3 @@
-using RxSockets.Protocol;
 
 namespace RxSockets;
 

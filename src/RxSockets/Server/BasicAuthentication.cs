@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+
 using RxSockets.Protocol;
 
 namespace RxSockets;
@@ -50,7 +51,7 @@ public static class BasicAuthentication
                 return null;
             }
 
-            var headers = new Protocol.HttpHeaders();
+            var headers = new HttpHeaders();
             headers.Add("WWW-Authenticate", $"Basic realm=\"{realm}\", charset=\"UTF-8\"");
             return HandshakeResponse.CreateError(401, request.Headers.Contains("Authorization") ? "Invalid credentials." : "Missing credentials.", headers);
         };

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
+
 using RxSockets.Protocol;
 
 namespace RxSockets;
@@ -28,7 +29,9 @@ public sealed partial class WebSocketServer
                 return;
             }
 
-            transport = _options.Tls is null ? new SocketTransport(socket, _options.UseSocketPoller ? SocketPoller.Next() : null) : await AcceptTlsAsync(socket).ConfigureAwait(false);
+            transport = _options.Tls is null
+                ? new SocketTransport(socket, _options.UseSocketPoller ? SocketPoller.Next(_options.SocketPollerThreads) : null, _options.TimeProvider)
+                : await AcceptTlsAsync(socket).ConfigureAwait(false);
             if (transport is null)
             {
                 return;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Net.Security;
 using System.Threading;
 using System.Threading.Tasks;
+
 using RxSockets.Protocol;
 
 namespace RxSockets;
@@ -69,10 +70,18 @@ public sealed class WebSocketServerOptions : WebSocketOptions
     /// less CPU per small message (docs/performance.md). Handlers, observers and every other user
     /// callback still run on the thread pool. <see langword="false"/> uses the runtime's
     /// asynchronous socket calls, as on other systems and for <c>wss://</c>. The environment variable
-    /// <c>RXSOCKETS_SOCKET_POLLER=0</c> turns it off for the whole process, a positive number sets
-    /// the thread count. Default <see langword="true"/>.
+    /// <c>RXSOCKETS_SOCKET_POLLER</c> overrides this for the whole process: <c>0</c> turns it off,
+    /// a positive number sets the thread count. Default <see langword="true"/>.
     /// </summary>
     public bool UseSocketPoller { get; set; } = true;
+
+    /// <summary>
+    /// How many <c>epoll</c> threads the process runs for <see cref="UseSocketPoller"/>, or
+    /// <see langword="null"/> for half the processors (at least one, at most 16). The threads are
+    /// shared by every server in the process and created when the first one starts, so the first
+    /// server's setting counts; <c>RXSOCKETS_SOCKET_POLLER</c> overrides it. Default <see langword="null"/>.
+    /// </summary>
+    public int? SocketPollerThreads { get; set; }
 
     /// <inheritdoc/>
     public override void Validate()
@@ -84,5 +93,10 @@ public sealed class WebSocketServerOptions : WebSocketOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxConnections);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxHandshakesPerSecond);
         ArgumentNullException.ThrowIfNull(Subprotocols);
+        if (SocketPollerThreads is int threads)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(threads, nameof(SocketPollerThreads));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(threads, 256, nameof(SocketPollerThreads));
+        }
     }
 }

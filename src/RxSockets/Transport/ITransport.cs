@@ -34,6 +34,19 @@ internal interface ITransport : IAsyncDisposable
     /// </summary>
     bool FlushHandsOff { get; }
 
+    /// <summary>Whether <see cref="SendNow"/> can send (a socket transport); otherwise it always returns 0.</summary>
+    bool SendsNow { get; }
+
+    /// <summary>
+    /// Sends <paramref name="bytes"/> from the caller's thread without waiting, when everything
+    /// flushed to <see cref="Output"/> before has already gone out: a writer with one small frame
+    /// saves the hand-off of a flush. The caller holds the output (no other writer meanwhile) and
+    /// writes whatever was not taken to <see cref="Output"/> next.
+    /// </summary>
+    /// <param name="bytes">The bytes.</param>
+    /// <returns>How many bytes were sent: 0 when something flushed is still unsent, the kernel has no room, or the transport cannot.</returns>
+    int SendNow(ReadOnlySpan<byte> bytes);
+
     /// <summary>Whether <see cref="SendDirectAsync"/> is supported.</summary>
     bool SendsDirect { get; }
 

@@ -62,6 +62,11 @@ internal sealed class InMemoryTransport : ITransport
     /// <summary>Senders hand their frames to the connection, as over a stream: tests see one write path whatever the scheduling.</summary>
     public bool FlushHandsOff => false;
 
+    public bool SendsNow => false;
+
+    /// <summary>Over an in-memory pipe everything goes through <see cref="Output"/>.</summary>
+    public int SendNow(ReadOnlySpan<byte> bytes) => 0;
+
     public bool SendsDirect => false;
 
     public Task SendDirectAsync(ReadOnlyMemory<byte> payload) => throw new NotSupportedException("An in-memory transport sends only what is flushed to its output.");

@@ -22,11 +22,11 @@ internal sealed class StreamTransport : ITransport
     public StreamTransport(Stream stream, Socket? socket = null)
     {
         _stream = stream;
-        _socket = socket;
+        _socket = socket ?? (stream as NetworkStream)?.Socket; // half-close and abort reach the socket under a network stream
         Input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
         Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
-        LocalEndPoint = socket?.LocalEndPoint;
-        RemoteEndPoint = socket?.RemoteEndPoint;
+        LocalEndPoint = _socket?.LocalEndPoint;
+        RemoteEndPoint = _socket?.RemoteEndPoint;
     }
 
     /// <summary>Creates a transport over a connected TCP socket, which it then owns.</summary>
@@ -46,6 +46,11 @@ internal sealed class StreamTransport : ITransport
 
     /// <summary>A flush is a synchronous write into the stream: senders hand their frames to the connection.</summary>
     public bool FlushHandsOff => false;
+
+    public bool SendsNow => false;
+
+    /// <summary>Over a stream everything goes through <see cref="Output"/>.</summary>
+    public int SendNow(ReadOnlySpan<byte> bytes) => 0;
 
     public bool SendsDirect => false;
 

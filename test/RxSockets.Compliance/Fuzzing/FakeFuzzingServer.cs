@@ -41,7 +41,7 @@ public sealed class FakeFuzzingServer : IAsyncDisposable
     /// <summary>Starts the server on 127.0.0.1 and a free port.</summary>
     /// <param name="compression">permessage-deflate settings to accept, or null to decline it.</param>
     /// <returns>The server.</returns>
-    public static async Task<FakeFuzzingServer> StartAsync(RxSockets.Protocol.PerMessageDeflateOptions? compression = null)
+    public static async Task<FakeFuzzingServer> StartAsync(RxSockets.PerMessageDeflateOptions? compression = null)
     {
         var fake = new FakeFuzzingServer();
         fake.Server = await WebSocketServer.StartAsync(fake.HandleAsync, new WebSocketServerOptions

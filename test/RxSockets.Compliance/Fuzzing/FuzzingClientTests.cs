@@ -44,7 +44,7 @@ public sealed class FuzzingClientTests
     [TestCase(false)]
     public async Task RunAsync_DeflateServer_IsNegotiatedUnlessNoDeflate(bool offer)
     {
-        await using FakeFuzzingServer fake = await FakeFuzzingServer.StartAsync(new RxSockets.Protocol.PerMessageDeflateOptions { Threshold = 0 });
+        await using FakeFuzzingServer fake = await FakeFuzzingServer.StartAsync(new RxSockets.PerMessageDeflateOptions { Threshold = 0 });
 
         await Program.RunAsync(fake.Server.Uri, "rxsockets", new FuzzingClientSettings { OfferDeflate = offer }, TextWriter.Null).WaitAsync(s_wait);
 

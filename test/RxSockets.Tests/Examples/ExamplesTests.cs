@@ -85,7 +85,7 @@ public sealed partial class ExamplesTests
             Match uri = WsUri().Match(line ?? string.Empty);
             Assert.That(uri.Success, Is.True, $"expected a ws:// URI in '{line}'");
 
-            var big16 = new Protocol.ProtocolLimits { MaxMessageSize = 16 << 20, MaxFrameSize = 16 << 20 };
+            var big16 = new ProtocolLimits { MaxMessageSize = 16 << 20, MaxFrameSize = 16 << 20 };
             await using (WebSocketConnection client = await WebSocketClient.ConnectAsync(new Uri(uri.Value), new WebSocketClientOptions { Limits = big16 }))
             {
                 byte[] big = new byte[2 * 1024 * 1024]; // above the default 1 MiB: Echo allows 16 MiB

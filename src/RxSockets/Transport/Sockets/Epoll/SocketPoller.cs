@@ -8,9 +8,9 @@ using System.Threading;
 namespace RxSockets;
 
 /// <summary>
-/// One of RxSockets' own <c>epoll</c> threads for server sockets on Linux (issue 7): it wakes each
-/// <see cref="SocketTransport"/>'s loops inline, where the runtime's socket engine would queue
-/// them to the thread pool.
+/// One of RxSockets' own <c>epoll</c> threads for server sockets on Linux: it wakes each
+/// <see cref="SocketTransport"/>'s loops inline (<see cref="PolledSocketIO"/>), where the
+/// runtime's socket engine would queue them to the thread pool.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -33,8 +33,9 @@ namespace RxSockets;
 /// was reused is ignored.
 /// </para>
 /// <para>
-/// How many: half the processors (at least one, at most 16), each thread with its own
-/// <c>epoll</c> set; sockets are dealt out in turn. The environment variable
+/// How many: <see cref="WebSocketServerOptions.SocketPollerThreads"/> of the first server that
+/// starts the group, by default half the processors (at least one, at most 16), each thread with
+/// its own <c>epoll</c> set; sockets are dealt out in turn. The environment variable
 /// <c>RXSOCKETS_SOCKET_POLLER</c> overrides it: <c>0</c> turns the poller off for the process,
 /// a positive number sets the thread count. <see cref="WebSocketServerOptions.UseSocketPoller"/>
 /// turns it off per server.
@@ -49,8 +50,11 @@ internal sealed class SocketPoller
     /// <summary>Events read per <c>epoll_wait</c>.</summary>
     private const int MaxEvents = 256;
 
-    /// <summary>The process's poll threads, created at the first registration; empty where there are none.</summary>
-    private static readonly Lazy<SocketPoller[]> Group = new(CreateGroup, LazyThreadSafetyMode.ExecutionAndPublication);
+    /// <summary>Guards the creation of <see cref="s_group"/>.</summary>
+    private static readonly Lock s_groupLock = new();
+
+    /// <summary>The process's poll threads, created by the first <see cref="Next"/>; empty where there are none.</summary>
+    private static SocketPoller[]? s_group;
 
     private static int s_turn;
 
@@ -71,12 +75,13 @@ internal sealed class SocketPoller
 
     /// <summary>
     /// The next of the process's poll threads, or null where there are none: not Linux,
-    /// <c>epoll</c> unavailable, or <c>RXSOCKETS_SOCKET_POLLER=0</c> (then the transport uses the
-    /// runtime's asynchronous socket calls).
+    /// <c>epoll</c> unavailable, or no threads asked for (then the transport uses the runtime's
+    /// asynchronous socket calls).
     /// </summary>
-    public static SocketPoller? Next()
+    /// <param name="threads">The thread count wanted if the group does not exist yet (null: half the processors); the environment variable wins.</param>
+    public static SocketPoller? Next(int? threads = null)
     {
-        SocketPoller[] group = Group.Value;
+        SocketPoller[] group = Volatile.Read(ref s_group) ?? CreateGroup(threads);
         return group.Length switch
         {
             0 => null,
@@ -140,17 +145,27 @@ internal sealed class SocketPoller
         return registration;
     }
 
-    private static SocketPoller[] CreateGroup()
+    private static SocketPoller[] CreateGroup(int? threads)
     {
-        string? setting = Environment.GetEnvironmentVariable("RXSOCKETS_SOCKET_POLLER");
-        int count = int.TryParse(setting, out int asked) && asked >= 0
-            ? Math.Min(asked, 256)
-            : Math.Clamp(Environment.ProcessorCount / 2, 1, 16);
-        if (count == 0 || !Epoll.IsPlatformSupported)
+        lock (s_groupLock)
         {
-            return [];
-        }
+            if (s_group is { } existing)
+            {
+                return existing;
+            }
 
+            string? setting = Environment.GetEnvironmentVariable("RXSOCKETS_SOCKET_POLLER");
+            int count = int.TryParse(setting, out int asked) && asked >= 0
+                ? Math.Min(asked, 256)
+                : threads ?? Math.Clamp(Environment.ProcessorCount / 2, 1, 16);
+            SocketPoller[] group = count == 0 || !Epoll.IsPlatformSupported ? [] : StartThreads(count);
+            Volatile.Write(ref s_group, group);
+            return group;
+        }
+    }
+
+    private static SocketPoller[] StartThreads(int count)
+    {
         var group = new List<SocketPoller>(count);
         try
         {

@@ -11,19 +11,15 @@ using System.Threading.Tasks;
 namespace RxSockets;
 
 /// <summary>
-/// A transport straight over a TCP <see cref="Socket"/>, in Kestrel's shape: a receive loop
-/// fills the input pipe and a send loop drains the output pipe (issue 7; replaces
-/// <c>PipeReader.Create(NetworkStream)</c> on the plain-TCP server path).
+/// A transport straight over a TCP <see cref="Socket"/>, in Kestrel's shape: a receive loop fills
+/// the input pipe and a send loop drains the output pipe; how they wait for the socket is the
+/// <see cref="SocketIO"/> mode's business (the runtime's asynchronous calls, or RxSockets' own
+/// <c>epoll</c> threads on Linux).
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
-/// <item>Two ways to wait for the socket. On Linux (by default) the socket is registered with one
-/// of RxSockets' poll threads (<see cref="SocketPoller"/>): the loops make non-blocking calls and,
-/// when the kernel has nothing, wait for the poll thread's signal, which resumes them inline on
-/// that thread. Elsewhere, or with the poller off, they use the runtime's asynchronous socket
-/// calls, whose completions the runtime hands to the thread pool.</item>
-/// <item>Idle connections hold no buffer: the receive loop waits for data with a zero-byte
-/// receive (or the poll thread's signal) and fills a segment only once bytes are there.</item>
+/// <item>Idle connections hold no buffer: the receive loop waits for data without one (a
+/// zero-byte receive, or the poll thread's signal) and fills a segment only once bytes are there.</item>
 /// <item>The connection's reader runs inline on the receive loop (no thread hop between the
 /// socket and the engine); it is the runtime's own read loop, which never runs user code.</item>
 /// <item>Flushing the output pipe hands bytes to the send loop, which runs on the thread pool:
@@ -32,7 +28,7 @@ namespace RxSockets;
 /// so a peer that does not read makes <c>FlushAsync</c> wait: backpressure reaches the sender.</item>
 /// </list>
 /// Thread safety: one reader of <see cref="Input"/> and one writer of <see cref="Output"/> at a time
-/// (the connection serializes its writers); <see cref="Abort"/> may be called from anywhere.
+/// (the connection's outbox serializes its writers); <see cref="Abort"/> may be called from anywhere.
 /// </remarks>
 internal sealed class SocketTransport : ITransport
 {
@@ -51,6 +47,9 @@ internal sealed class SocketTransport : ITransport
 
     /// <summary>Most segments gathered into one send.</summary>
     private const int MaxGather = 64;
+
+    /// <summary>How long disposal lets each loop finish what is in flight before closing the socket under it.</summary>
+    private static readonly TimeSpan s_drainLimit = TimeSpan.FromSeconds(1);
 
     /// <summary>The input pipe's options, shared by every connection (an options object per pipe is 72 bytes per idle connection).</summary>
     private static readonly PipeOptions InputOptions = new(
@@ -71,13 +70,15 @@ internal sealed class SocketTransport : ITransport
         useSynchronizationContext: false);
 
     private readonly Socket _socket;
+    private readonly SocketIO _io;
+    private readonly TimeProvider _time;
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly Task _receiving;
     private readonly Task _sending;
 
     /// <summary>A payload waiting to be sent straight from its owner's memory (<see cref="SendDirectAsync"/>); taken by the send loop.</summary>
-    private DirectSend? _direct;
+    private DirectPayload? _direct;
 
     /// <summary>Set when the send loop has ended: a direct send requested after that fails at once.</summary>
     private volatile bool _sendLoopEnded;
@@ -90,44 +91,44 @@ internal sealed class SocketTransport : ITransport
 
     private int _disposed;
 
+    /// <summary>
+    /// Bytes flushed into the output pipe and not yet handed to the kernel by the send loop: the
+    /// writer adds at each flush, the send loop subtracts after each send. While it is 0 a sender
+    /// may write straight to the socket (<see cref="SendNow"/>) without overtaking anything.
+    /// </summary>
+    private long _unsent;
+
     /// <summary>The segments of a gathered send; created at the first one (1 KiB that an idle connection, which only ever sent its 101, never needs).</summary>
     private List<ArraySegment<byte>>? _gather;
-
-    /// <summary>
-    /// The socket's registration with RxSockets' poll thread (<see cref="SocketPoller"/>), or null
-    /// when the loops use the runtime's asynchronous socket calls (not Linux, or turned off).
-    /// </summary>
-    private readonly SocketPoller.Registration? _polled;
-
-    /// <summary>
-    /// Where a polled receive lands when the socket was idle: one segment per thread, so a wake-up
-    /// that finds nothing (a stale signal) leaves no pipe segment held by an idle connection.
-    /// </summary>
-    [ThreadStatic]
-    private static byte[]? t_landing;
 
     /// <summary>Starts the loops over a connected socket.</summary>
     /// <param name="socket">The socket; the transport owns it from now on.</param>
     /// <param name="poller">
     /// The poll thread to register the socket with (<see cref="SocketPoller.Next"/>), or null for
-    /// the runtime's asynchronous socket calls.
+    /// the runtime's asynchronous socket calls (also used when the registration is refused).
     /// </param>
-    public SocketTransport(Socket socket, SocketPoller? poller = null)
+    /// <param name="time">The clock disposal's bounded waits run on.</param>
+    public SocketTransport(Socket socket, SocketPoller? poller, TimeProvider time)
     {
         _socket = socket;
+        _time = time;
         socket.NoDelay = true;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
         _input = new Pipe(InputOptions);
         _output = new Pipe(OutputOptions);
-        _polled = poller?.Register(socket);
+        Output = new CountingWriter(this, _output.Writer);
+        _io = poller?.Register(socket) is { } registration ? new PolledSocketIO(socket, registration) : new PortableSocketIO(socket);
         _receiving = ReceiveLoopAsync(); // both loops move to the thread pool first (ThreadPoolSwitch)
         _sending = SendLoopAsync();
     }
 
+    /// <summary>Whether the socket is driven by a poll thread (for tests and diagnostics).</summary>
+    internal bool IsPolled => _io is PolledSocketIO;
+
     public PipeReader Input => _input.Reader;
 
-    public PipeWriter Output => _output.Writer;
+    public PipeWriter Output { get; }
 
     public EndPoint? LocalEndPoint { get; }
 
@@ -138,6 +139,25 @@ internal sealed class SocketTransport : ITransport
 
     public bool SendsDirect => true;
 
+    public bool SendsNow => true;
+
+    /// <summary>
+    /// Sends <paramref name="bytes"/> to the socket from the caller's thread, without waiting,
+    /// when everything flushed before has already gone to the kernel: what a writer with one
+    /// small frame does instead of a flush, saving the hand-off to the send loop.
+    /// </summary>
+    /// <param name="bytes">The bytes.</param>
+    /// <returns>How many bytes the kernel took (0 when something is still unsent, the kernel has no room, or the output is closing); write the rest to <see cref="Output"/>.</returns>
+    public int SendNow(ReadOnlySpan<byte> bytes)
+    {
+        if (Volatile.Read(ref _unsent) != 0 || _closeOutput || _sendLoopEnded || Volatile.Read(ref _direct) is not null)
+        {
+            return 0;
+        }
+
+        return _io.SendNow(bytes);
+    }
+
     public ValueTask CloseOutputAsync()
     {
         _closeOutput = true;
@@ -147,15 +167,15 @@ internal sealed class SocketTransport : ITransport
 
     /// <summary>
     /// Sends <paramref name="payload"/> straight from the caller's memory, after every byte flushed
-    /// to <see cref="Output"/> before this call: the zero-copy path for large server payloads
-    /// (issue 7), whose frame header the caller has just written and flushed. The caller must keep
+    /// to <see cref="Output"/> before this call: the zero-copy path for large server payloads,
+    /// whose frame header the caller has just written and flushed. The caller must keep
     /// every other writer out, and leave the memory unchanged, until the task completes.
     /// </summary>
     /// <param name="payload">The bytes to send.</param>
     /// <returns>A task that completes once the kernel has taken every byte; it faults if the connection fails first.</returns>
     public Task SendDirectAsync(ReadOnlyMemory<byte> payload)
     {
-        var direct = new DirectSend(payload);
+        var direct = new DirectPayload(payload);
         if (Interlocked.CompareExchange(ref _direct, direct, null) is not null)
         {
             throw new InvalidOperationException("A direct send is already in progress: the caller must keep other writers out.");
@@ -192,7 +212,7 @@ internal sealed class SocketTransport : ITransport
         {
         }
 
-        _polled?.Dispose(); // a closed socket leaves the epoll set without an event: wake the loops
+        _io.Close();
         _outputShutdown.TrySetResult();
         FailDirectSend(aborted: true);
     }
@@ -210,7 +230,7 @@ internal sealed class SocketTransport : ITransport
         // What is flushed goes out unless the peer stopped reading. Then shut both directions down
         // before closing, so the pending zero-byte receive returns: closing a socket with an
         // operation still pending resets the connection (RST) instead of closing it (FIN).
-        await WithinAsync(_sending, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        await WithinAsync(_sending).ConfigureAwait(false);
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
@@ -220,19 +240,19 @@ internal sealed class SocketTransport : ITransport
             // Already reset or aborted.
         }
 
-        _polled?.Dispose(); // the loops' next calls see the shutdown
-        await WithinAsync(_receiving, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        _io.Close(); // the loops' next calls see the shutdown
+        await WithinAsync(_receiving).ConfigureAwait(false);
         _socket.Dispose();
         await Task.WhenAll(_receiving, _sending).ConfigureAwait(false);
         _outputShutdown.TrySetResult();
     }
 
-    /// <summary>Waits for <paramref name="task"/>, at most <paramref name="limit"/>; never throws.</summary>
-    private static async Task WithinAsync(Task task, TimeSpan limit)
+    /// <summary>Waits for <paramref name="task"/>, at most <see cref="s_drainLimit"/> on the transport's clock; never throws.</summary>
+    private async Task WithinAsync(Task task)
     {
         if (!task.IsCompleted)
         {
-            await Task.WhenAny(task, Task.Delay(limit)).ConfigureAwait(false);
+            await Task.WhenAny(task, Task.Delay(s_drainLimit, _time)).ConfigureAwait(false);
         }
     }
 
@@ -247,51 +267,11 @@ internal sealed class SocketTransport : ITransport
         {
             while (true)
             {
-                int read;
-                int asked; // the buffer's length: a receive that fills it suggests more is waiting
-                if (_polled is null)
+                (int read, int asked) = await _io.ReceiveAsync(writer, size, expectMore: full).ConfigureAwait(false);
+                if (read < 0)
                 {
-                    if (!full)
-                    {
-                        // Wait for data without holding a buffer: an idle connection costs no segment.
-                        await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                    }
-
-                    Memory<byte> memory = writer.GetMemory(size);
-                    asked = memory.Length;
-                    read = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
-                }
-                else if (full)
-                {
-                    // A large message is streaming in: receive straight into the pipe.
-                    Span<byte> span = writer.GetSpan(size);
-                    asked = span.Length;
-                    read = ReceiveNow(span);
-                    if (read < 0)
-                    {
-                        full = false;
-                        continue;
-                    }
-                }
-                else
-                {
-                    // The last receive drained the socket: wait for the poll thread's signal, then
-                    // land the bytes in this thread's segment and copy them to the pipe.
-                    await _polled.Readable.WaitAsync().ConfigureAwait(false);
-                    byte[] landing = t_landing ??= new byte[SegmentSize];
-                    asked = landing.Length;
-                    read = ReceiveNow(landing);
-                    if (read < 0)
-                    {
-                        if (_polled.Readable.IsClosed)
-                        {
-                            break;
-                        }
-
-                        continue; // a signal for bytes an earlier receive already took
-                    }
-
-                    landing.AsSpan(0, read).CopyTo(writer.GetSpan(read));
+                    full = false; // nothing there after all: wait for the next readiness
+                    continue;
                 }
 
                 if (read == 0)
@@ -300,10 +280,9 @@ internal sealed class SocketTransport : ITransport
                 }
 
                 // A full buffer means more is probably waiting: skip the wait. So does a hang-up
-                // reported with this data: only another receive sees the end (edges do not repeat).
-                full = read == asked || _polled is { HungUp: true };
+                // reported with this data: only another receive sees the end.
+                full = read == asked || _io.MoreWaiting;
                 size = full ? Math.Min(size * 2, MaxReceiveSize) : SegmentSize;
-                writer.Advance(read);
                 FlushResult result = await writer.FlushAsync().ConfigureAwait(false);
                 if (result.IsCompleted || result.IsCanceled)
                 {
@@ -340,6 +319,7 @@ internal sealed class SocketTransport : ITransport
                     if (!buffer.IsEmpty)
                     {
                         await SendAsync(buffer).ConfigureAwait(false);
+                        Interlocked.Add(ref _unsent, -buffer.Length);
                     }
 
                     reader.AdvanceTo(buffer.End);
@@ -394,6 +374,7 @@ internal sealed class SocketTransport : ITransport
             if (!buffer.IsEmpty)
             {
                 await SendAsync(buffer).ConfigureAwait(false);
+                Interlocked.Add(ref _unsent, -buffer.Length);
             }
 
             reader.AdvanceTo(buffer.End);
@@ -432,9 +413,7 @@ internal sealed class SocketTransport : ITransport
                 }
             }
 
-            int sent = _polled is null
-                ? await _socket.SendAsync(gather, SocketFlags.None).ConfigureAwait(false)
-                : await SendPolledAsync(gather).ConfigureAwait(false);
+            int sent = await _io.SendAsync(gather).ConfigureAwait(false);
             buffer = buffer.Slice(sent);
         }
     }
@@ -444,69 +423,8 @@ internal sealed class SocketTransport : ITransport
     {
         while (!memory.IsEmpty)
         {
-            int sent;
-            if (_polled is null)
-            {
-                sent = await _socket.SendAsync(memory, SocketFlags.None).ConfigureAwait(false);
-            }
-            else
-            {
-                sent = _socket.Send(memory.Span, SocketFlags.None, out SocketError error);
-                if (error == SocketError.WouldBlock)
-                {
-                    await WaitWritableAsync().ConfigureAwait(false);
-                    continue;
-                }
-
-                ThrowOnError(error);
-            }
-
+            int sent = await _io.SendAsync(memory).ConfigureAwait(false);
             memory = memory[sent..];
-        }
-    }
-
-    /// <summary>A polled socket's receive, which never waits: the count, 0 at the end of the stream, or -1 when nothing is there.</summary>
-    private int ReceiveNow(Span<byte> buffer)
-    {
-        int read = _socket.Receive(buffer, SocketFlags.None, out SocketError error);
-        if (error == SocketError.WouldBlock)
-        {
-            return -1;
-        }
-
-        ThrowOnError(error);
-        return read;
-    }
-
-    /// <summary>A polled socket's gathered send: what the kernel took, waiting for room first if it had none.</summary>
-    private async ValueTask<int> SendPolledAsync(List<ArraySegment<byte>> gather)
-    {
-        while (true)
-        {
-            int sent = _socket.Send(gather, SocketFlags.None, out SocketError error);
-            if (error != SocketError.WouldBlock)
-            {
-                ThrowOnError(error);
-                return sent;
-            }
-
-            await WaitWritableAsync().ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Waits until the poll thread reports room to send; throws once the transport is closing.</summary>
-    private async ValueTask WaitWritableAsync()
-    {
-        ReadinessSignal writable = _polled!.Writable;
-        ObjectDisposedException.ThrowIf(writable.IsClosed, this);
-        await writable.WaitAsync().ConfigureAwait(false);
-    }
-
-    private static void ThrowOnError(SocketError error)
-    {
-        if (error != SocketError.Success)
-        {
-            throw new SocketException((int)error);
         }
     }
 
@@ -522,8 +440,39 @@ internal sealed class SocketTransport : ITransport
         }
     }
 
+    /// <summary>The output pipe's writer, counting what each flush hands to the send loop (<see cref="_unsent"/>).</summary>
+    private sealed class CountingWriter(SocketTransport owner, PipeWriter inner) : PipeWriter
+    {
+        public override bool CanGetUnflushedBytes => true;
+
+        public override long UnflushedBytes => inner.UnflushedBytes;
+
+        public override void Advance(int bytes) => inner.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            long flushed = inner.UnflushedBytes;
+            if (flushed != 0)
+            {
+                Interlocked.Add(ref owner._unsent, flushed);
+            }
+
+            return inner.FlushAsync(cancellationToken);
+        }
+
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+    }
+
     /// <summary>A payload for <see cref="SendDirectAsync"/> and the task its sender waits on.</summary>
-    private sealed class DirectSend(ReadOnlyMemory<byte> payload)
+    private sealed class DirectPayload(ReadOnlyMemory<byte> payload)
     {
         public ReadOnlyMemory<byte> Payload { get; } = payload;
 

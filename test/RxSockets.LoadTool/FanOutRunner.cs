@@ -1,0 +1,270 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace RxSockets.LoadTool;
+
+/// <summary>What a fan-out run does (issue 21). Always 127.0.0.1; stops by itself.</summary>
+public sealed class FanOutOptions
+{
+    public FanOutServer Server { get; set; } = FanOutServer.RxSockets;
+
+    /// <summary>The label in the output (defaults to the server kind).</summary>
+    public string? Label { get; set; }
+
+    public int Port { get; set; } = 9201;
+
+    /// <summary>Subscriber connections (N).</summary>
+    public int Subscribers { get; set; } = 5000;
+
+    /// <summary>Messages the publisher sends per second.</summary>
+    public double Rate { get; set; } = 10;
+
+    /// <summary>Payload size (the publisher's text; about 75 bytes of JSON-like text by default).</summary>
+    public int Size { get; set; } = 75;
+
+    public TimeSpan Warmup { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Extra subscribers that connect (with a 4 KiB receive buffer) and never read: frozen browser
+    /// tabs. They are not counted; the readers must still get everything, and the server's memory stay bounded.
+    /// </summary>
+    public int Stalled { get; set; }
+
+    /// <summary>Handshakes in progress at once while subscribers connect.</summary>
+    public int ConnectParallelism { get; set; } = 64;
+
+    public int? ServerPid { get; set; }
+
+    public bool Json { get; set; }
+
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Subscribers, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(Stalled);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Subscribers, 50_000);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Rate, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Rate, 100_000);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Size, FanOutProtocol.FixedLength);
+        if (Warmup + Duration > LoadOptions.HardCap - TimeSpan.FromMinutes(2))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Duration), "A fan-out run is capped at five minutes, connecting and draining included.");
+        }
+    }
+}
+
+/// <summary>What a fan-out run measured.</summary>
+public sealed record FanOutResult(
+    string Server, int Subscribers, int Stalled, int Connected, double Rate, int Size, double Seconds, long Published,
+    long Delivered, double DeliveredPerSecond, double? CpuMicrosecondsPerMessage, double? ServerCpuPercent,
+    double? ClientCpuPercent, double P50Milliseconds, double P99Milliseconds, double? ServerRssMegabytes,
+    long Missing, long Duplicates, int Ended, string? FirstProblem)
+{
+    public string ToJson()
+    {
+        static string N(double? value) => value is double v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "null";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{{\"server\":\"{Server}\",\"subscribers\":{Subscribers},\"stalled\":{Stalled},\"connected\":{Connected},\"rate\":{N(Rate)},\"size\":{Size},\"seconds\":{N(Seconds)}," +
+            $"\"published\":{Published},\"delivered\":{Delivered},\"delivered_per_s\":{N(DeliveredPerSecond)},\"cpu_us_per_msg\":{N(CpuMicrosecondsPerMessage)}," +
+            $"\"server_cpu_pct\":{N(ServerCpuPercent)},\"client_cpu_pct\":{N(ClientCpuPercent)},\"p50_ms\":{N(P50Milliseconds)},\"p99_ms\":{N(P99Milliseconds)}," +
+            $"\"rss_mb\":{N(ServerRssMegabytes)},\"missing\":{Missing},\"duplicates\":{Duplicates},\"ended\":{Ended}," +
+            $"\"first_problem\":{(FirstProblem is null ? "null" : $"\"{FirstProblem.Replace("\"", "'", StringComparison.Ordinal)}\"")}}}");
+    }
+
+    public string ToTable() => string.Create(CultureInfo.InvariantCulture,
+        $"{Server}: {Connected}/{Subscribers} subscribers ({Stalled} stalled besides), {Rate} msgs/s of {Size} B for {Seconds:0.#} s: {Delivered:N0} delivered ({DeliveredPerSecond:N0}/s), " +
+        $"server CPU {CpuMicrosecondsPerMessage:0.00} µs/msg ({ServerCpuPercent:0}% of a core), p50 {P50Milliseconds:0.00} ms, p99 {P99Milliseconds:0.00} ms, " +
+        $"RSS {ServerRssMegabytes:0} MB, missing {Missing}, duplicates {Duplicates}, ended {Ended}{(FirstProblem is null ? "" : $" ({FirstProblem})")}, driver CPU {ClientCpuPercent:0}%\n");
+}
+
+/// <summary>
+/// The fan-out run: N subscribers on raw sockets, then one publisher at a fixed rate; after a
+/// warm-up, counts what the subscribers receive for the duration, with the server's CPU and RSS
+/// from /proc, then stops publishing and waits (at most 10 s) for the last messages to arrive.
+/// </summary>
+public static class FanOutRunner
+{
+    public static async Task<FanOutResult> RunAsync(FanOutOptions options, Action<string>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using var cap = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cap.CancelAfter(LoadOptions.HardCap);
+        CancellationToken token = cap.Token;
+        var measure = new FanOutMeasure();
+        var subscribers = new List<FanOutConnection>(options.Subscribers);
+        var stalled = new List<FanOutConnection>(options.Stalled);
+        var loops = new List<Task>(options.Subscribers + 1);
+        FanOutConnection? publisher = null;
+        string? problem = null;
+        try
+        {
+            // Subscribers, a few handshakes at a time.
+            var watch = Stopwatch.StartNew();
+            using (var gate = new SemaphoreSlim(options.ConnectParallelism))
+            {
+                Task<FanOutConnection?>[] connecting = [.. Enumerable.Range(0, options.Subscribers).Select(async id =>
+                {
+                    await gate.WaitAsync(token).ConfigureAwait(false);
+                    try
+                    {
+                        return await FanOutConnection.ConnectAsync(options.Port, options.Server, id, publisher: false, token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException)
+                    {
+                        problem ??= $"connect: {ex.Message}";
+                        return null;
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                })];
+                foreach (FanOutConnection? connection in await Task.WhenAll(connecting).ConfigureAwait(false))
+                {
+                    if (connection is not null)
+                    {
+                        subscribers.Add(connection);
+                        loops.Add(connection.RunAsync(measure, token));
+                    }
+                }
+            }
+
+            await Task.WhenAll(subscribers.Select(s => s.Ready)).WaitAsync(TimeSpan.FromSeconds(60), token).ConfigureAwait(false);
+            for (int i = 0; i < options.Stalled; i++)
+            {
+                // Connected last, so the readers' subscriptions are all in place; they never read.
+                stalled.Add(await FanOutConnection.ConnectAsync(options.Port, options.Server, options.Subscribers + 1 + i, publisher: false, token, stalled: true).ConfigureAwait(false));
+            }
+
+            progress?.Invoke($"{subscribers.Count} subscribers (and {stalled.Count} stalled ones) connected in {watch.Elapsed.TotalSeconds:0.0} s");
+
+            publisher = await FanOutConnection.ConnectAsync(options.Port, options.Server, options.Subscribers, publisher: true, token).ConfigureAwait(false);
+            loops.Add(publisher.RunAsync(measure, token));
+            await publisher.Ready.WaitAsync(TimeSpan.FromSeconds(30), token).ConfigureAwait(false);
+
+            using var stopPublishing = CancellationTokenSource.CreateLinkedTokenSource(token);
+            long published = 0;
+            Task<string?> publishing = PublishAsync(publisher, options, () => Interlocked.Increment(ref published), stopPublishing.Token);
+            Task keepAlive = options.Server == FanOutServer.SignalR ? SignalRPingsAsync([.. subscribers, .. stalled], publisher, stopPublishing.Token) : Task.CompletedTask;
+
+            await Task.Delay(options.Warmup, token).ConfigureAwait(false);
+            ProcessStats? serverBefore = options.ServerPid is int pid ? ProcessStats.TryRead(pid) : null;
+            ProcessStats? clientBefore = ProcessStats.TryRead(Environment.ProcessId);
+            long deliveredBefore = subscribers.Sum(s => s.Received);
+            measure.Measuring = true;
+            var window = Stopwatch.StartNew();
+            for (TimeSpan left = options.Duration; left > TimeSpan.Zero; left -= TimeSpan.FromSeconds(1))
+            {
+                await Task.Delay(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), token).ConfigureAwait(false);
+                progress?.Invoke($"{window.Elapsed.TotalSeconds:0} s: {subscribers.Sum(s => s.Received) - deliveredBefore:N0} delivered");
+            }
+
+            double seconds = window.Elapsed.TotalSeconds;
+            long deliveredAfter = subscribers.Sum(s => s.Received);
+            measure.Measuring = false;
+            ProcessStats? serverAfter = options.ServerPid is int pid2 ? ProcessStats.TryRead(pid2) : null;
+            ProcessStats? clientAfter = ProcessStats.TryRead(Environment.ProcessId);
+
+            await stopPublishing.CancelAsync().ConfigureAwait(false);
+            problem ??= await publishing.ConfigureAwait(false);
+            await keepAlive.ConfigureAwait(false);
+            long last = Interlocked.Read(ref published);
+            for (int i = 0; i < 100 && subscribers.Any(s => s.Ended is null && s.LastSeq < last); i++)
+            {
+                await Task.Delay(100, token).ConfigureAwait(false); // the last messages in flight
+            }
+
+            long delivered = deliveredAfter - deliveredBefore;
+            LatencyHistogram latency = measure.Merged();
+            double? cpu = serverBefore is { } sb && serverAfter is { } sa && delivered > 0 ? (sa.CpuSeconds - sb.CpuSeconds) * 1e6 / delivered : null;
+            return new FanOutResult(
+                options.Label ?? options.Server.ToString().ToLowerInvariant(),
+                options.Subscribers,
+                options.Stalled,
+                subscribers.Count,
+                options.Rate,
+                options.Size,
+                seconds,
+                last,
+                delivered,
+                delivered / seconds,
+                cpu,
+                serverBefore is { } b && serverAfter is { } a ? (a.CpuSeconds - b.CpuSeconds) * 100 / seconds : null,
+                clientBefore is { } cb && clientAfter is { } ca ? (ca.CpuSeconds - cb.CpuSeconds) * 100 / seconds : null,
+                latency.Percentile(50) / 1e6,
+                latency.Percentile(99) / 1e6,
+                serverAfter?.RssKiB / 1024.0,
+                subscribers.Sum(s => s.Missing + Math.Max(0, last - Math.Max(s.LastSeq, 0))),
+                subscribers.Sum(s => s.Duplicates),
+                subscribers.Count(s => s.Ended is not null),
+                problem ?? subscribers.FirstOrDefault(s => s.Ended is not null)?.Ended);
+        }
+        finally
+        {
+            await cap.CancelAsync().ConfigureAwait(false);
+            publisher?.Dispose();
+            foreach (FanOutConnection subscriber in subscribers.Concat(stalled))
+            {
+                subscriber.Dispose();
+            }
+
+            await Task.WhenAll(loops).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends a message every 1/rate seconds (a PeriodicTimer: late ticks are not made up in a burst).</summary>
+    private static async Task<string?> PublishAsync(FanOutConnection publisher, FanOutOptions options, Func<long> next, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / options.Rate));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                long seq = next();
+                await publisher.SendAsync(FanOutProtocol.Message(options.Server, seq, options.Size), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            return $"publisher: {ex.Message}";
+        }
+
+        return null;
+    }
+
+    /// <summary>SignalR closes clients that send nothing for 30 s: every connection pings every 10 s.</summary>
+    private static async Task SignalRPingsAsync(List<FanOutConnection> subscribers, FanOutConnection publisher, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(10));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                foreach (FanOutConnection connection in subscribers.Append(publisher))
+                {
+                    try
+                    {
+                        await connection.SendAsync(FanOutProtocol.SignalRPing, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+                    {
+                        // The server closed this one: its receive loop reports how.
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System;
+using System.IO;
+using System.IO.Pipelines;
+using System.Linq;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+using NUnit.Framework;
+using RxSockets.Protocol;
+
+namespace RxSockets.Tests.Connections;
+
+/// <summary>
+/// Connections over a caller's stream or pipe whose handshake happened elsewhere: a Unix domain
+/// socket and a pair of in-process pipes run the same engine and surfaces as TCP connections.
+/// </summary>
+[TestFixture]
+[CancelAfter(30_000)]
+public sealed class CreateFromStreamTests
+{
+    [Test]
+    public async Task CreateFromStream_OverAUnixDomainSocket_ExchangesMessagesAndClosesNormally()
+    {
+        if (!Socket.OSSupportsUnixDomainSockets)
+        {
+            Assert.Ignore("no Unix domain sockets on this system");
+        }
+
+        string path = Path.Combine(Path.GetTempPath(), $"rxsockets-{Guid.NewGuid():N}.sock");
+        try
+        {
+            using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            listener.Listen();
+            var connecting = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            Task connected = connecting.ConnectAsync(new UnixDomainSocketEndPoint(path));
+            Socket accepted = await listener.AcceptAsync();
+            await connected.Within();
+
+            await using WebSocketConnection server = WebSocketConnection.CreateFromStream(new NetworkStream(accepted, ownsSocket: true), ConnectionSide.Server, new WebSocketOptions { PingInterval = null });
+            await using WebSocketConnection client = WebSocketConnection.CreateFromStream(new NetworkStream(connecting, ownsSocket: true), ConnectionSide.Client, new WebSocketOptions { PingInterval = null });
+            using IDisposable echo = server.Subscribe(server); // the Rx echo, as over TCP
+
+            await client.SendAsync("over a unix socket");
+            await client.SendAsync(new byte[70_000]);
+            Assert.That(await client.ReceiveTextAsync().Within(), Is.EqualTo("over a unix socket"));
+            Assert.That((await client.ReceiveAsync().Within()).Data.Length, Is.EqualTo(70_000));
+            TimeSpan latency = await client.PingAsync().Within();
+            Assert.That(latency, Is.GreaterThanOrEqualTo(TimeSpan.Zero));
+
+            await client.CloseAsync(CloseCode.NormalClosure, "done").Within();
+            await server.Completion.Within();
+            Assert.That(client.ClosedException!.IsNormal, Is.True);
+            Assert.That(server.ClosedException!.Received, Is.EqualTo(new CloseStatus(CloseCode.NormalClosure, "done")));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public async Task CreateFromPipe_WithTheUpgradesAgreement_ExposesItAndCompressesBothWays()
+    {
+        var toServer = new Pipe();
+        var toClient = new Pipe();
+        (PerMessageDeflate clientDeflate, PerMessageDeflate serverDeflate) = Negotiate();
+        var headers = new HttpHeaders();
+        headers.Add("Host", "x");
+        var request = new HandshakeRequest("GET", "/chat?room=1", "HTTP/1.1", headers);
+        await using WebSocketConnection server = WebSocketConnection.CreateFromPipe(
+            new Duplex(toServer.Reader, toClient.Writer),
+            ConnectionSide.Server,
+            null,
+            new UpgradeResult { Subprotocol = "chat.v1", Compression = serverDeflate, Request = request });
+        await using WebSocketConnection client = WebSocketConnection.CreateFromPipe(
+            new Duplex(toClient.Reader, toServer.Writer),
+            ConnectionSide.Client,
+            null,
+            new UpgradeResult { Subprotocol = "chat.v1", Compression = clientDeflate });
+
+        string big = string.Concat(Enumerable.Repeat("compress me ", 500));
+        await client.SendAsync(big);
+        Message received = await server.ReceiveAsync().Within();
+
+        Assert.That(received.Text, Is.EqualTo(big));
+        Assert.That(server.Path, Is.EqualTo("/chat"));
+        Assert.That(server.Subprotocol, Is.EqualTo("chat.v1"));
+        Assert.That(server.Compression, Is.Not.Null);
+        await server.CloseAsync().Within();
+        Assert.That(async () => await client.ReceiveAsync().Within(), Throws.InstanceOf<ConnectionClosedException>().With.Property(nameof(ConnectionClosedException.IsNormal)).True);
+    }
+
+    [Test]
+    public void CreateFromStream_WriteOnlyStream_ThrowsArgumentException()
+    {
+        using var writeOnly = new MemoryStream([], writable: true);
+        using var readOnly = new MemoryStream([], writable: false);
+
+        Assert.That(() => WebSocketConnection.CreateFromStream(readOnly, ConnectionSide.Client), Throws.ArgumentException);
+        Assert.That(() => WebSocketConnection.CreateFromStream(null!, ConnectionSide.Client), Throws.ArgumentNullException);
+        Assert.That(() => WebSocketConnection.CreateFromPipe(null!, ConnectionSide.Client), Throws.ArgumentNullException);
+    }
+
+    private static (PerMessageDeflate Client, PerMessageDeflate Server) Negotiate()
+    {
+        var options = new PerMessageDeflateOptions();
+        ExtensionOffer offer = PerMessageDeflate.CreateOffer(options);
+        Assert.That(PerMessageDeflate.TryAccept([offer], options, out PerMessageDeflate? server, out ExtensionOffer? response), Is.True);
+        Assert.That(PerMessageDeflate.TryAcceptResponse(response!, options, out PerMessageDeflate? client, out _), Is.True);
+        return (client!, server!);
+    }
+
+    private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+}

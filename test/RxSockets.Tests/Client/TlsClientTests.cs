@@ -104,7 +104,7 @@ public sealed class TlsClientTests
         await using WebSocketConnection client = await WebSocketClient.ConnectAsync(server.Uri, options);
 
         Assert.That(requested, Is.EqualTo("sni.example"));
-        Assert.That(client.State, Is.EqualTo(Protocol.ConnectionState.Open));
+        Assert.That(client.State, Is.EqualTo(ConnectionState.Open));
     }
 
     [Test]

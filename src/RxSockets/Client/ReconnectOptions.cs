@@ -108,8 +108,10 @@ public sealed class ReconnectOptions
     /// <param name="error">The failure.</param>
     /// <param name="now">The current time, for HTTP dates.</param>
     /// <returns>The wait, or null.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="error"/> is null.</exception>
     public static TimeSpan? GetRetryAfter(Exception error, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(error);
         if (error is not HandshakeRejectedException { StatusCode: 429 or >= 500 } rejected
             || rejected.Headers.FirstOrDefault(h => h.Key.Equals("Retry-After", StringComparison.OrdinalIgnoreCase)).Value is not { } value)
         {

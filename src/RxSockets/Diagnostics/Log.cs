@@ -53,4 +53,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "accept failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Error, Message = "ProcessRequest failed for a request from {RemoteEndPoint}; answered 500")]
+    public static partial void ProcessRequestFailed(ILogger logger, string? remoteEndPoint, Exception exception);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "[{ConnectionId}] a {Registry} observer threw; the connection goes on")]
+    public static partial void RegistryObserverFailed(ILogger logger, string connectionId, string registry, Exception exception);
 }

@@ -64,7 +64,7 @@ public sealed partial class WebSocketServer
             finally
             {
                 _connections.TryRemove(connection, out _);
-                _left.OnNext(connection);
+                Notify(_left, connection);
             }
         }
         catch (Exception ex)
@@ -140,7 +140,18 @@ public sealed partial class WebSocketServer
 
             if (_options.ProcessRequest is { } process)
             {
-                HandshakeResponse? answer = await process(request, linked.Token).ConfigureAwait(false);
+                HandshakeResponse? answer;
+                try
+                {
+                    answer = await process(request, linked.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The application's bug: the client gets an answer, without details, not a dropped connection.
+                    Log.ProcessRequestFailed(_logger, remote, ex);
+                    answer = HandshakeResponse.CreateError(500, "Internal Server Error");
+                }
+
                 if (answer is not null)
                 {
                     await RespondAsync(transport, answer, remote).ConfigureAwait(false);
@@ -159,7 +170,7 @@ public sealed partial class WebSocketServer
             // Connections and reached by Broadcast. Messages sent to it now wait in its queue.
             var connection = new WebSocketConnection(transport, ConnectionSide.Server, _options, request, result.Subprotocol, result.Compression);
             _connections.TryAdd(connection, 0);
-            _joined.OnNext(connection);
+            Notify(_joined, connection);
             try
             {
                 result.Response.WriteTo(transport.Output);
@@ -168,7 +179,7 @@ public sealed partial class WebSocketServer
             catch
             {
                 _connections.TryRemove(connection, out _);
-                _left.OnNext(connection);
+                Notify(_left, connection);
                 throw;
             }
 

@@ -80,7 +80,7 @@ public sealed partial class WebSocketServer
             finally
             {
                 _connections.TryRemove(connection, out _);
-                _left.OnNext(connection);
+                Notify(_left, connection);
             }
         }
         catch (Exception ex)

@@ -59,6 +59,9 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     private readonly Subject<WebSocketConnection> _joined = new();
     private readonly Subject<WebSocketConnection> _left = new();
 
+    /// <summary>Serializes <see cref="Joined"/> and <see cref="Left"/>: sessions end and begin concurrently, and the Rx contract forbids overlapping notifications.</summary>
+    private readonly Lock _registryLock = new();
+
     /// <summary>
     /// Sockets accepted and not finished yet, handshakes included; bounded by <see cref="WebSocketServerOptions.MaxConnections"/>.
     /// Counted by the accept loop before the session starts, and down at the end of each session.
@@ -101,11 +104,14 @@ public sealed partial class WebSocketServer : IAsyncDisposable
 
     /// <summary>
     /// Connections as they open: after the request was accepted and just before the 101 response
-    /// is sent, so a client whose <c>ConnectAsync</c> returned is already registered. Hot; completes at shutdown.
+    /// is sent, so a client whose <c>ConnectAsync</c> returned is already registered. Hot; completes
+    /// at shutdown. Notifications of <see cref="Joined"/> and <see cref="Left"/> never overlap (they
+    /// are serialized across connections, so keep observers quick); an observer that throws is
+    /// logged and the connection goes on.
     /// </summary>
     public IObservable<WebSocketConnection> Joined => _joined.AsObservable();
 
-    /// <summary>Connections as they close. Hot; completes at shutdown.</summary>
+    /// <summary>Connections as they close. Hot; completes at shutdown; serialized with <see cref="Joined"/>.</summary>
     public IObservable<WebSocketConnection> Left => _left.AsObservable();
 
     /// <summary>Starts a server with an async handler on <paramref name="host"/>:<paramref name="port"/>.</summary>
@@ -283,9 +289,32 @@ public sealed partial class WebSocketServer : IAsyncDisposable
             await all.ConfigureAwait(false);
         }
 
-        _joined.OnCompleted();
-        _left.OnCompleted();
+        lock (_registryLock)
+        {
+            _joined.OnCompleted();
+            _left.OnCompleted();
+        }
         _shutdown.Dispose();
+    }
+
+    /// <summary>
+    /// Tells <see cref="Joined"/> or <see cref="Left"/> observers about <paramref name="connection"/>,
+    /// one notification at a time. An observer that throws is logged and the connection goes on:
+    /// the registry stays what it says, whatever the observers do.
+    /// </summary>
+    private void Notify(Subject<WebSocketConnection> registry, WebSocketConnection connection)
+    {
+        lock (_registryLock)
+        {
+            try
+            {
+                registry.OnNext(connection);
+            }
+            catch (Exception ex)
+            {
+                Log.RegistryObserverFailed(_logger, connection.Id, registry == _joined ? nameof(Joined) : nameof(Left), ex);
+            }
+        }
     }
 
     private static async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)

@@ -52,6 +52,7 @@ public static partial class WebSocketClient
 
         // The request itself never carries the user info (RFC 6455 §3); it became the Authorization header above.
         Uri target = uri.UserInfo.Length > 0 ? new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri : uri;
+        Uri shown = target; // error messages never carry the password
         using var timeout = new CancellationTokenSource(options.OpenTimeout, options.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
@@ -66,7 +67,7 @@ public static partial class WebSocketClient
 
                 if (redirects == options.MaxRedirects)
                 {
-                    throw new HandshakeException($"Connecting to {uri} was redirected more than {options.MaxRedirects} times (last to {location}).", HandshakeFailure.Redirect);
+                    throw new HandshakeException($"Connecting to {shown} was redirected more than {options.MaxRedirects} times (last to {location}).", HandshakeFailure.Redirect);
                 }
 
                 Uri next = Redirects.Resolve(target, location!);
@@ -80,11 +81,11 @@ public static partial class WebSocketClient
         }
         catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new HandshakeException($"Connecting to {uri} timed out after {options.OpenTimeout.TotalSeconds:0.###} s.", HandshakeFailure.Timeout, ex);
+            throw new HandshakeException($"Connecting to {shown} timed out after {options.OpenTimeout.TotalSeconds:0.###} s.", HandshakeFailure.Timeout, ex);
         }
         catch (Exception ex) when (ex is SocketException or IOException)
         {
-            throw new HandshakeException($"Could not connect to {uri}: {ex.Message}", HandshakeFailure.Network, ex);
+            throw new HandshakeException($"Could not connect to {shown}: {ex.Message}", HandshakeFailure.Network, ex);
         }
     }
 

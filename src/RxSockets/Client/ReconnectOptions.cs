@@ -34,7 +34,7 @@ public sealed class ReconnectOptions
     /// <see langword="false"/> ends the client: with <c>OnCompleted</c> after a normal close, with
     /// <c>OnError</c> otherwise. Default <see cref="IsRetryable"/>; wrap it to change single cases, for
     /// example <c>e =&gt; e is HandshakeRejectedException { StatusCode: 401 } || ReconnectOptions.IsRetryable(e)</c>
-    /// after refreshing a token in <c>OnConnected</c>'s connect function.
+    /// with a connect function that fetches a fresh token for each attempt.
     /// </summary>
     public Func<Exception, bool> ShouldReconnect { get; set; } = IsRetryable;
 

@@ -12,6 +12,10 @@ namespace RxSockets.LoadTool;
 /// <summary>
 /// Idle mode: opens N connections (handshake only), holds them without traffic, and reports the
 /// server's RSS growth per connection and its CPU per handshake, then closes them all with 1000.
+/// Two arrival patterns: all at once (a burst, <see cref="LoadOptions.ConnectParallelism"/> at a
+/// time), or stepped (<see cref="LoadOptions.IdleStep"/> at a time with a pause after each step,
+/// as clients of a real service arrive), since a server's memory per connection can depend on how
+/// its clients come.
 /// </summary>
 public static class IdleRunner
 {
@@ -31,20 +35,30 @@ public static class IdleRunner
         {
             ProcessStats? before = options.ServerPid is int pid0 ? ProcessStats.TryRead(pid0) : null;
             long t0 = Stopwatch.GetTimestamp();
-            using (var slots = new SemaphoreSlim(options.ConnectParallelism))
+            int step = options.IdleStep ?? count;
+            for (int first = 0; first < count; first += step)
             {
-                var pending = new Task[count];
-                for (int i = 0; i < count; i++)
+                int size = Math.Min(step, count - first);
+                using (var slots = new SemaphoreSlim(options.ConnectParallelism))
                 {
-                    await slots.WaitAsync(token).ConfigureAwait(false);
-                    pending[i] = OpenAsync(options, slots, sockets, errors, token);
-                    if (i % 1000 == 999)
+                    var pending = new Task[size];
+                    for (int i = 0; i < size; i++)
                     {
-                        progress?.Invoke(string.Create(CultureInfo.InvariantCulture, $"[{options.Server}/{options.Scenario}] opened {sockets.Count:N0} of {count:N0}"));
+                        await slots.WaitAsync(token).ConfigureAwait(false);
+                        pending[i] = OpenAsync(options, slots, sockets, errors, token);
+                        if ((first + i) % 1000 == 999)
+                        {
+                            progress?.Invoke(string.Create(CultureInfo.InvariantCulture, $"[{options.Server}/{options.Scenario}] opened {sockets.Count:N0} of {count:N0}"));
+                        }
                     }
+
+                    await Task.WhenAll(pending).ConfigureAwait(false);
                 }
 
-                await Task.WhenAll(pending).ConfigureAwait(false);
+                if (options.IdleStep is not null && first + size < count)
+                {
+                    await Task.Delay(options.IdlePause, token).ConfigureAwait(false);
+                }
             }
 
             double openSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;

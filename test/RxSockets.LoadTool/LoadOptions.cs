@@ -38,6 +38,15 @@ public sealed class LoadOptions
     /// <summary>Idle mode: open this many connections, hold them, and report the server's cost per connection.</summary>
     public int? Idle { get; set; }
 
+    /// <summary>
+    /// Idle mode, stepped pattern: open the connections this many at a time, pausing
+    /// <see cref="IdlePause"/> after each step (null: all at once, <see cref="ConnectParallelism"/> at a time).
+    /// </summary>
+    public int? IdleStep { get; set; }
+
+    /// <summary>Idle mode, stepped pattern: the pause after each step.</summary>
+    public TimeSpan IdlePause { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Idle mode: how long the connections are held before RSS is read.</summary>
     public TimeSpan IdleHold { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -71,6 +80,14 @@ public sealed class LoadOptions
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(idle, 1);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(idle, 50_000);
+            if (IdleStep is int step)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(step, 1);
+                if (IdlePause * ((idle + step - 1) / step) + IdleHold > HardCap)
+                {
+                    throw new ArgumentException($"The steps' pauses and the hold exceed the hard cap of {HardCap.TotalMinutes:0} minutes.");
+                }
+            }
         }
 
         if (Warmup + Duration + IdleHold > HardCap)

@@ -7,10 +7,10 @@ using System.Threading.Tasks;
 namespace RxSockets.LoadTool;
 
 /// <summary>
-/// The echo load tool (issue 7). Modes:
+/// The echo load tool. Modes:
 /// <code>
 ///   LoadTool [--port P] [-c C] [-w W] [-s S] [-d SECONDS] [--warmup SECONDS] [--text] [--server-pid PID] [--json]
-///   LoadTool --idle N [--port P] [--hold SECONDS] [--server-pid PID] [--json]
+///   LoadTool --idle N [--step K --pause SECONDS] [--port P] [--hold SECONDS] [--server-pid PID] [--json]
 ///   LoadTool reflector [--port P]          a raw TCP reflector with a canned 101 (until SIGINT/SIGTERM)
 ///   LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--stalled K] [--rate R] [-s BYTES]
 ///                   [-d SECONDS] [--warmup SECONDS] [--label NAME] [--server-pid PID] [--json]
@@ -23,7 +23,7 @@ public static class Program
     private const string Usage = """
         usage: LoadTool [--port P] [-c CONNECTIONS] [-w IN_FLIGHT] [-s BYTES] [-d SECONDS] [--warmup SECONDS]
                         [--text] [--path /] [--server-pid PID] [--server NAME] [--scenario NAME] [--json] [--quiet]
-               LoadTool --idle N [--hold SECONDS] [--port P] [--server-pid PID] [--json]
+               LoadTool --idle N [--step K --pause SECONDS] [--hold SECONDS] [--port P] [--server-pid PID] [--json]
                LoadTool reflector [--port P]
                LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--stalled K] [--rate MSGS_PER_S]
                                [-s BYTES] [-d SECONDS] [--warmup SECONDS] [--label NAME] [--server-pid PID] [--json]
@@ -189,6 +189,8 @@ public static class Program
                 case "--scenario": options.Scenario = Next(); break;
                 case "--idle": options.Idle = NextInt(); break;
                 case "--hold": options.IdleHold = NextSeconds(); break;
+                case "--step": options.IdleStep = NextInt(); break;
+                case "--pause": options.IdlePause = NextSeconds(); break;
                 case "--json": options.Json = true; break;
                 case "--quiet": options.Progress = false; break;
                 default: throw new FormatException($"Unknown argument {args[i]}.");

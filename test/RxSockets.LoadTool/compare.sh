@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Side by side (issue 7; docs/performance.md): RxSockets' Echo example (async and Rx styles),
+# Side by side (docs/performance.md): RxSockets' Echo example (async and Rx styles),
 # Kestrel's WebSockets echo and a raw TCP reflector, measured by the load tool on this machine.
 #
 #   test/RxSockets.LoadTool/compare.sh [--reps N] [--duration S] [--idle N] [--out DIR]
-#                                      [--scenarios "small small-rx latency large idle"] [--max-seconds S]
+#                                      [--scenarios "small small-rx latency large idle idle-stepped"] [--max-seconds S]
 #                                      [--baseline GIT-REF] [--servers "rxsockets base kestrel ..."]
 #                                      [--warm-seconds S] [--inline-completions]
 #                                      [--kestrel-inline-scheduling]
@@ -26,7 +26,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 REPS=3 DURATION=5 WARMUP=2 IDLE=5000 MAX_SECONDS=1500 WARM_SECONDS=45
-SCENARIOS="small small-rx latency large idle"
+SCENARIOS="small small-rx latency large idle idle-stepped"
 OUT=/tmp/perf-compare-$(date +%Y%m%d-%H%M%S)
 SERVER_CPU=0 CLIENT_CPU=1
 BASELINE="" ONLY=""
@@ -153,7 +153,7 @@ args_for() { # scenario
 servers_for() { # scenario
   local all
   case "$1" in
-    small|latency|large|idle) all="rxsockets ${BASELINE:+base }kestrel reflector" ;;
+    small|latency|large|idle|idle-stepped) all="rxsockets ${BASELINE:+base }kestrel reflector" ;;
     small-rx)                 all="rxsockets-rx rxsockets${BASELINE:+ base-rx base}" ;;
   esac
   if [ -z "$ONLY" ]; then echo "$all"; return; fi
@@ -173,7 +173,7 @@ over_time() { [ "$SECONDS" -ge "$MAX_SECONDS" ]; }
 brief() { jq -r '"   \(.server)/\(.scenario): \(.msgs_per_s // 0 | floor) msgs/s, \(.mb_per_s // 0) MB/s, CPU \(.cpu_s_per_mmsg // "-") s/1M, p50 \(.p50_us // "-") µs, idle \(.idle_rss_kib_per_conn // "-") KiB/conn, handshake \(.handshake_cpu_us // "-") µs, errors \(.errors)"' >&2; }
 
 echo_scenarios=""
-for s in $SCENARIOS; do [ "$s" != idle ] && echo_scenarios="$echo_scenarios $s"; done
+for s in $SCENARIOS; do [ "$s" != idle ] && [ "$s" != idle-stepped ] && echo_scenarios="$echo_scenarios $s"; done
 
 if [ -n "$echo_scenarios" ]; then
   port=9101
@@ -215,22 +215,28 @@ for rep in $(seq "$REPS"); do
       load "$name" "$scenario" $(args_for "$scenario") -d "$DURATION" --warmup "$WARMUP" | brief
     done
   done
-  if [[ " $SCENARIOS " == *" idle "* ]]; then
-    # Each server fresh, so its heap holds nothing from the echo runs: warm the handshake path
-    # with a few hundred connections, then hold IDLE idle connections.
-    port=$((9200 + rep * 10))
-    for name in $(servers_for idle); do
-      over_time && break 2
-      log "rep $rep/$REPS idle $name ($IDLE connections)"
+  # Idle: each server fresh, so its heap holds nothing from the echo runs; warm the handshake path
+  # with a few hundred connections, then hold IDLE idle connections, opened all at once ("idle")
+  # or in steps of 250 with a 1 s pause after each ("idle-stepped", as clients of a service arrive).
+  port=$((9200 + rep * 10))
+  for pattern in idle idle-stepped; do
+    [[ " $SCENARIOS " == *" $pattern "* ]] || continue
+    for name in $(servers_for "$pattern"); do
+      over_time && break 3
+      log "rep $rep/$REPS $pattern $name ($IDLE connections)"
       # shellcheck disable=SC2046
-      start_server "$name@idle$rep" "$port" $(server_command "$name" "$port")
-      load "$name@idle$rep" warmup --idle 300 --hold 0.5 >/dev/null
-      load "$name@idle$rep" warmup --idle 300 --hold 0.5 >/dev/null
-      load "$name@idle$rep" idle --idle "$IDLE" --hold 3 | brief
-      stop_pid "${PID[$name@idle$rep]}"
+      start_server "$name@$pattern$rep" "$port" $(server_command "$name" "$port")
+      load "$name@$pattern$rep" warmup --idle 300 --hold 0.5 >/dev/null
+      load "$name@$pattern$rep" warmup --idle 300 --hold 0.5 >/dev/null
+      if [ "$pattern" = idle ]; then
+        load "$name@$pattern$rep" idle --idle "$IDLE" --hold 3 | brief
+      else
+        load "$name@$pattern$rep" idle-stepped --idle "$IDLE" --step 250 --pause 1 --hold 3 | brief
+      fi
+      stop_pid "${PID[$name@$pattern$rep]}"
       port=$((port + 1))
     done
-  fi
+  done
 done
 
 grep -v '"scenario":"warmup"' "$RESULTS" > "$OUT/measured.jsonl" || true

@@ -532,7 +532,7 @@ public sealed partial class ProtocolConnection
 
     /// <summary>
     /// Takes ownership of the pooled array that holds the payload of the message event just read,
-    /// so the caller can keep the payload without copying it (issue 7: a received 1 MiB message
+    /// so the caller can keep the payload without copying it (a received 1 MiB message
     /// then costs one copy instead of two, and no fresh memory). The engine rents a new array for
     /// the next message. Only payloads above the size the engine keeps for reuse are handed out,
     /// so taking one never makes small messages rent.

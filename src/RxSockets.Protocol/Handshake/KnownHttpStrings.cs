@@ -7,7 +7,7 @@ namespace RxSockets.Protocol;
 /// Shared string instances for the header names and values every handshake repeats ("Upgrade",
 /// "websocket", "Sec-WebSocket-Version", "13", …), so a parsed request head does not keep its own
 /// copies of them: a server keeps each connection's request for as long as the connection lives, and
-/// these strings were most of its size (issue 7). Anything else (the key, the host, cookies) is
+/// these strings were most of its size. Anything else (the key, the host, cookies) is
 /// decoded as before.
 /// </summary>
 internal static class KnownHttpStrings

@@ -7,7 +7,7 @@ namespace RxSockets;
 
 /// <summary>
 /// The payload of a large received binary message, kept in the array the engine reassembled it in
-/// (rented from <see cref="ArrayPool{T}.Shared"/>) instead of a fresh copy (issue 7). The array goes
+/// (rented from <see cref="ArrayPool{T}.Shared"/>) instead of a fresh copy. The array goes
 /// back to the pool when the last holder lets go: the receiver (<see cref="PooledMessage.Dispose"/>,
 /// or the copy <c>ReceiveAsync</c> makes) and every send still using the bytes (a queued message, a
 /// payload sent straight from this memory). A send therefore never reads an array that another

@@ -10,7 +10,7 @@ namespace RxSockets;
 /// <c>await ThreadPoolSwitch.Yield()</c> moves the rest of an async method to the thread pool: what
 /// <c>Task.Run(LoopAsync)</c> did for the per-connection loops, without the wrapper task, the
 /// delegate and the unwrap promise that <c>Task.Run</c> allocates for each (the promise lives as
-/// long as the loop: 72 bytes per loop and idle connection, issue 7).
+/// long as the loop: 72 bytes per loop and idle connection).
 /// </summary>
 /// <remarks>
 /// A stateless <see cref="IValueTaskSource"/> that is always pending and completes by queueing its

@@ -41,7 +41,7 @@ internal static class HandlerRunner
     {
         // The connection cancels this token itself once it closed; the server cancels it when it
         // stops (WebSocketServer.StopAsync). No linked source on the server's token and no
-        // continuation on Completion per connection (issue 7).
+        // continuation on Completion per connection.
         CancellationToken handlerToken = connection.CreateHandlerToken(stopping);
         using CancellationTokenRegistration stop = callerCancelsOnStop
             ? default

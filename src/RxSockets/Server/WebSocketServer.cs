@@ -49,7 +49,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     /// <summary>
     /// Completed once shutdown has started and no accepted socket is left (<see cref="_active"/> is 0):
     /// what shutdown waits for. A counter and one signal instead of a set of session tasks, which cost
-    /// a node and a continuation per idle connection (issue 7).
+    /// a node and a continuation per idle connection.
     /// </summary>
     private readonly TaskCompletionSource _drained;
 

@@ -34,9 +34,14 @@ public sealed class RecordingServer : IAsyncDisposable
     /// <summary>Completes with the first connection once its handshake is done.</summary>
     public Task<WebSocketConnection> Opened => _opened.Task;
 
-    /// <summary>Starts a server on 127.0.0.1 and a free port with subprotocols chat.v1 and chat.v2 (default limits: 1 MiB messages).</summary>
+    /// <summary>
+    /// Starts a server on 127.0.0.1 and a free port with subprotocols chat.v1 and chat.v2, on the
+    /// library's defaults otherwise (1 MiB messages and frames), with permessage-deflate at its
+    /// default settings when <paramref name="deflate"/> is true.
+    /// </summary>
+    /// <param name="deflate">Whether to accept permessage-deflate offers.</param>
     /// <returns>The server.</returns>
-    public static async Task<RecordingServer> StartAsync()
+    public static async Task<RecordingServer> StartAsync(bool deflate = false)
     {
         var recording = new RecordingServer();
         recording.Server = await WebSocketServer.StartAsync(recording.HandleAsync, new WebSocketServerOptions
@@ -44,6 +49,7 @@ public sealed class RecordingServer : IAsyncDisposable
             Host = "127.0.0.1",
             Port = 0,
             Subprotocols = ["chat.v1", "chat.v2"],
+            Compression = deflate ? new PerMessageDeflateOptions() : null,
         });
         return recording;
     }

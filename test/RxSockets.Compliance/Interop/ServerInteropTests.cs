@@ -12,10 +12,16 @@ namespace RxSockets.Compliance.Interop;
 /// Our server against real clients: python websockets' and Node ws' (peers/*_client.py|js), each a
 /// child process that runs one scenario, reports JSON lines, and exits by itself.
 /// </summary>
-[TestFixture(PeerKind.Python)]
-[TestFixture(PeerKind.Node)]
+/// <remarks>
+/// Each peer runs twice: on the library's defaults, and on the defaults with permessage-deflate
+/// accepted (both peers' clients offer it by default), so every scenario also runs compressed.
+/// </remarks>
+[TestFixture(PeerKind.Python, false)]
+[TestFixture(PeerKind.Python, true)]
+[TestFixture(PeerKind.Node, false)]
+[TestFixture(PeerKind.Node, true)]
 [Description("RFC 6455 §5 (framing), §5.4 (fragmentation), §5.5.2 (ping), §7 (closing), §4.2.2 (subprotocols) against real peers")]
-public sealed class ServerInteropTests(PeerKind peer)
+public sealed class ServerInteropTests(PeerKind peer, bool deflate)
 {
     private RecordingServer _server = null!;
 
@@ -23,7 +29,7 @@ public sealed class ServerInteropTests(PeerKind peer)
     public async Task StartServer()
     {
         Peers.Require(peer);
-        _server = await RecordingServer.StartAsync();
+        _server = await RecordingServer.StartAsync(deflate);
     }
 
     [TearDown]
@@ -121,6 +127,21 @@ public sealed class ServerInteropTests(PeerKind peer)
             Assert.That(connection.ClosedException!.Sent?.Code, Is.EqualTo(CloseCode.MessageTooBig), "sent by our server");
             Assert.That(connection.ClosedException.InnerException, Is.InstanceOf<MessageTooLargeException>());
             Assert.That(_server.Received, Is.Empty, "nothing delivered");
+        }
+    }
+
+    [Test]
+    [Description("RFC 7692 §6 with ProtocolLimits' rule: a compressed frame may exceed MaxFrameSize by deflate's growth")]
+    public async Task Limit_IncompressibleMessageOfExactlyOneMiBFromPeerClient_IsDelivered()
+    {
+        IReadOnlyList<JsonElement> events = await RunClientAsync("/echo", "send-noise", Payloads.OneMiB.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        WebSocketConnection connection = await _server.FirstClosedAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(connection.Compression is not null, Is.EqualTo(deflate), "compressed exactly when the server accepts it");
+            Assert.That(_server.Received.Select(m => m.Data.ToArray()), Is.EqualTo(new[] { Payloads.Noise(Payloads.OneMiB) }), "delivered, whole");
+            Assert.That(connection.ClosedException!.IsNormal, Is.True, () => $"{connection.ClosedException} / peer: {events[^1]}");
         }
     }
 

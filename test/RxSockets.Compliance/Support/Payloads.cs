@@ -56,6 +56,22 @@ public static class Payloads
         return bytes;
     }
 
+    /// <summary><paramref name="size"/> incompressible bytes: bits 16-23 of the LCG x = x * 1103515245 + 12345 mod 2^31, from x = 1 (as payloads.py and payloads.js).</summary>
+    /// <param name="size">The size.</param>
+    /// <returns>The bytes.</returns>
+    public static byte[] Noise(int size)
+    {
+        byte[] bytes = new byte[size];
+        long x = 1;
+        for (int i = 0; i < size; i++)
+        {
+            x = ((x * 1103515245) + 12345) & 0x7FFFFFFF;
+            bytes[i] = (byte)((x >> 16) & 0xFF);
+        }
+
+        return bytes;
+    }
+
     /// <summary>Lowercase hex, as python's <c>bytes.hex()</c> and Node's <c>toString('hex')</c>.</summary>
     /// <param name="bytes">The bytes.</param>
     /// <returns>The hex string.</returns>

@@ -3,7 +3,7 @@
 // A Node `ws` client for RxSockets' interop tests.
 // Usage: node node_client.js URL SCENARIO [ARG...]
 // Scenarios: echo-text, echo-binary (every size in SIZES), fragments, ping, close CODE REASON,
-// wait-close, send-binary SIZE (then wait for the close), subprotocol P1,P2,...
+// wait-close, send-binary SIZE (then wait for the close), send-noise SIZE (then close), subprotocol P1,P2,...
 // Prints one JSON line per check or event on stdout; exits by itself (60 s at most).
 const WebSocket = require('ws');
 const p = require('./payloads');
@@ -74,6 +74,10 @@ ws.on('open', async () => {
       break;
     case 'send-binary':
       ws.send(p.binary(Number(args[0])));
+      break;
+    case 'send-noise':
+      ws.send(p.noise(Number(args[0])));
+      ws.close();
       break;
     case 'subprotocol':
       ws.close();

@@ -21,8 +21,19 @@ function binary(size) {
   return bytes;
 }
 
+/** `size` incompressible bytes: bits 16-23 of the LCG x = x * 1103515245 + 12345 mod 2**31, from x = 1. */
+function noise(size) {
+  const bytes = Buffer.alloc(size);
+  let x = 1n;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245n + 12345n) & 0x7fffffffn;
+    bytes[i] = Number((x >> 16n) & 0xffn);
+  }
+  return bytes;
+}
+
 function emit(event) {
   process.stdout.write(JSON.stringify(event) + '\n');
 }
 
-module.exports = { SIZES, FRAGMENTED_TEXT, FRAGMENTED_TEXT_CUT, FRAGMENTED_BINARY, PING_PAYLOAD, text, binary, emit };
+module.exports = { SIZES, FRAGMENTED_TEXT, FRAGMENTED_TEXT_CUT, FRAGMENTED_BINARY, PING_PAYLOAD, text, binary, noise, emit };

@@ -15,3 +15,13 @@ def text(size):
 def binary(size):
     """`size` bytes of the pattern (i * 31 + 7) mod 256."""
     return bytes((i * 31 + 7) & 0xFF for i in range(size))
+
+
+def noise(size):
+    """`size` incompressible bytes: bits 16-23 of the LCG x = x * 1103515245 + 12345 mod 2**31, from x = 1."""
+    out = bytearray(size)
+    x = 1
+    for i in range(size):
+        x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+        out[i] = (x >> 16) & 0xFF
+    return bytes(out)

@@ -3,7 +3,7 @@
 
 Usage: /usr/bin/python3 python_client.py URL SCENARIO [ARG...]
 Scenarios: echo-text, echo-binary (every size in payloads.SIZES), fragments, ping,
-close CODE REASON, wait-close, send-binary SIZE (then wait for the close), subprotocol P1,P2,...
+close CODE REASON, wait-close, send-binary SIZE (then wait for the close), send-noise SIZE (then close), subprotocol P1,P2,...
 Prints one JSON line per check or event on stdout; exits by itself (60 s at most).
 """
 import asyncio
@@ -61,6 +61,9 @@ async def run(url, scenario, args):
             await ws.send(payloads.binary(int(args[0])))
         except websockets.ConnectionClosed:
             pass
+    elif scenario == "send-noise":
+        await ws.send(payloads.noise(int(args[0])))
+        await ws.close()
     elif scenario == "subprotocol":
         await ws.close()
     elif scenario != "wait-close":

@@ -96,6 +96,49 @@ internal sealed partial class RawSocketPeer : IAsyncDisposable
         await _socket.SendAsync(all.ToArray());
     }
 
+    /// <summary>
+    /// Sends <paramref name="frame"/> over and over without reading, until the kernel takes no more
+    /// for a generous while (the other side stopped reading) or <paramref name="cap"/> bytes went out.
+    /// </summary>
+    /// <returns>The bytes sent.</returns>
+    public async Task<long> FloodAsync(byte[] frame, long cap)
+    {
+        _socket.Blocking = false;
+        long sent = 0;
+        byte[] burst = new byte[frame.Length * 64];
+        for (int i = 0; i < 64; i++)
+        {
+            frame.CopyTo(burst, i * frame.Length);
+        }
+
+        int offset = 0;
+        while (sent < cap)
+        {
+            int n = _socket.Send(burst, offset, burst.Length - offset, SocketFlags.None, out SocketError error);
+            if (error == SocketError.WouldBlock)
+            {
+                // Full: wait for room, generously; none coming means the other side stopped reading.
+                if (!await Task.Run(() => _socket.Poll(TimeSpan.FromSeconds(3), SelectMode.SelectWrite)))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            if (error != SocketError.Success)
+            {
+                throw new SocketException((int)error);
+            }
+
+            sent += n;
+            offset = (offset + n) % burst.Length;
+        }
+
+        _socket.Blocking = true;
+        return sent;
+    }
+
     /// <summary>Reads frames until the other side's close frame (returned last) or the end of the stream.</summary>
     public async Task<List<RawEvent>> ReadUntilCloseAsync()
     {

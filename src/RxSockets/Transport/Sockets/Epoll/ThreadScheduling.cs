@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace RxSockets;
 
 /// <summary>
-/// The Linux scheduling policy of RxSockets' poll threads (issue 7): <c>SCHED_BATCH</c>, so that
+/// The Linux scheduling policy of RxSockets' poll threads: <c>SCHED_BATCH</c>, so that
 /// a poll thread the kernel wakes does not preempt the thread running on its core.
 /// </summary>
 /// <remarks>
@@ -16,7 +16,7 @@ namespace RxSockets;
 /// the kernel lets the worker run on until it waits or its time slice ends; the poll thread then
 /// finds every socket that became ready meanwhile. It still gets its fair share of the processor
 /// (the policy changes no priority); only the wake-up preemption is gone. Measured on the small
-/// echo (docs/performance.md, sixth round): about 30 % fewer context switches and 45 % fewer
+/// echo (docs/performance-log.md): about 30 % fewer context switches and 45 % fewer
 /// <c>epoll_wait</c> calls per message, 4–9 % less server CPU per message, the same latency.
 /// </para>
 /// <para>

@@ -60,7 +60,7 @@ internal static class VirtualClientHandshake
         catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
         {
             transport.Abort();
-            throw new HandshakeException($"The opening handshake timed out after {options.OpenTimeout.TotalSeconds:0.###} s of virtual time.", ex);
+            throw new HandshakeException($"The opening handshake timed out after {options.OpenTimeout.TotalSeconds:0.###} s of virtual time.", HandshakeFailure.Timeout, ex);
         }
         catch
         {
@@ -90,7 +90,7 @@ internal static class VirtualClientHandshake
 
             if (read.IsCompleted)
             {
-                throw new HandshakeException("The server closed the connection during the handshake.");
+                throw new HandshakeException("The server closed the connection during the handshake.", HandshakeFailure.ServerClosed);
             }
         }
     }

@@ -107,8 +107,28 @@ public sealed class VirtualServer : IAsyncDisposable
     public VirtualClient Connect(string client = "", string path = "/", WebSocketOptions? options = null, IReadOnlyDictionary<char, Message>? values = null, Action<VirtualClient>? configure = null, long pipeBuffer = 64 * 1024) =>
         Connect(client, path, options, values, configure, opened: null, pipeBuffer);
 
-    /// <summary>See the public overload; <paramref name="opened"/> runs after the handshake and before the diagram's first step.</summary>
-    internal VirtualClient Connect(string client, string path, WebSocketOptions? options, IReadOnlyDictionary<char, Message>? values, Action<VirtualClient>? configure, Action<VirtualClient>? opened, long pipeBuffer)
+    /// <summary>
+    /// Opens a plain client connection now, as <see cref="WebSocketClient.ConnectAsync(Uri, WebSocketClientOptions?, System.Threading.CancellationToken)"/>
+    /// would against a real server, for testing client code (a reconnecting client, a protocol on
+    /// top of messages) against this server in virtual time. Nothing records or subscribes to it: the
+    /// first subscriber gets every message, and the caller owns the connection. Its
+    /// <see cref="VirtualClient"/> is in <see cref="Clients"/> (faults, close frames).
+    /// </summary>
+    /// <param name="path">The request target: path and query.</param>
+    /// <param name="options">Client settings (headers, subprotocols, keepalive…); <see langword="null"/> for defaults.</param>
+    /// <param name="configure">Called before the handshake, to inject faults into the client's links.</param>
+    /// <returns>
+    /// The connection once the handshake succeeded (inline, unless faults delay it); a
+    /// <see cref="HandshakeRejectedException"/> or <see cref="HandshakeException"/> as a real client
+    /// would get one, for example <see cref="HandshakeFailure.ServerClosed"/> once the server stopped.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The server was disposed.</exception>
+    public Task<WebSocketConnection> ConnectAsync(string path = "/", WebSocketClientOptions? options = null, Action<VirtualClient>? configure = null) =>
+        Connect(string.Empty, path, options, null, configure, opened: null, 64 * 1024, record: false).Connected;
+
+    /// <summary>See the public overload; <paramref name="opened"/> runs after the handshake and before the diagram's first step; <paramref name="record"/> false leaves the connection to the caller.</summary>
+    internal VirtualClient Connect(string client, string path, WebSocketOptions? options, IReadOnlyDictionary<char, Message>? values, Action<VirtualClient>? configure, Action<VirtualClient>? opened, long pipeBuffer, bool record = true)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(path);
@@ -123,7 +143,7 @@ public sealed class VirtualServer : IAsyncDisposable
         InMemoryTransport serverEnd = InMemoryTransport.CreateEnd(pipeBuffer, inline: true);
         var clientToServer = new VirtualLink(clientEnd.PeerInput, serverEnd.PeerOutput, _scheduler, carriesResponse: false);
         var serverToClient = new VirtualLink(serverEnd.PeerInput, clientEnd.PeerOutput, _scheduler, carriesResponse: true);
-        var virtualClient = new VirtualClient(_scheduler, clientEnd, clientToServer, serverToClient, _recorder?.CreateObserver<Message>(), values, Origin);
+        var virtualClient = new VirtualClient(_scheduler, clientEnd, clientToServer, serverToClient, record ? _recorder?.CreateObserver<Message>() : null, values, Origin);
         _clients.Add(virtualClient);
         configure?.Invoke(virtualClient);
         clientToServer.Start();

@@ -7,17 +7,18 @@ namespace RxSockets;
 
 /// <summary>
 /// A pass-through stream under a client's TLS stream that remembers the first byte the server
-/// sent. A TLS server's first record is a handshake record (0x16); anything else (an HTTP
-/// response starts with 'H') means the server does not speak TLS on that port, which the TLS
-/// stack only reports as a corrupted frame. The client turns that into a clear error.
+/// sent. A TLS server's first record is a handshake record (0x16), or an alert (0x15) when it
+/// refuses the hello; a byte outside the record types 0x14–0x17 (an HTTP response starts with
+/// 'H') means the server does not speak TLS on that port, which the TLS stack only reports as a
+/// corrupted frame. The client turns that into a clear error.
 /// </summary>
 internal sealed class FirstByteProbe(Stream inner) : Stream
 {
     /// <summary>The first byte the server sent, or -1 before any.</summary>
     public int FirstByte { get; private set; } = -1;
 
-    /// <summary>Whether the server's first byte shows it does not answer with TLS.</summary>
-    public bool ServerAnsweredWithoutTls => FirstByte >= 0 && FirstByte != 0x16;
+    /// <summary>Whether the server's first byte shows it does not answer with TLS: not a TLS record type (RFC 8446 §5.1: 20–23).</summary>
+    public bool ServerAnsweredWithoutTls => FirstByte is >= 0 and (< 0x14 or > 0x17);
 
     public override bool CanRead => inner.CanRead;
 

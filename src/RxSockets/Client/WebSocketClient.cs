@@ -1,11 +1,10 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.IO;
 using System.IO.Pipelines;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Reactive.Linq;
-using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -15,17 +14,22 @@ namespace RxSockets;
 
 /// <summary>Opens client connections to <c>ws://</c> and <c>wss://</c> URIs.</summary>
 /// <remarks>Stateless and thread-safe.</remarks>
-public static class WebSocketClient
+public static partial class WebSocketClient
 {
-    /// <summary>Connects and performs the opening handshake within <see cref="WebSocketOptions.OpenTimeout"/>.</summary>
+    /// <summary>
+    /// Connects and performs the opening handshake within <see cref="WebSocketOptions.OpenTimeout"/>:
+    /// through a proxy when <see cref="WebSocketClientOptions.Proxy"/> or the environment names one,
+    /// following up to <see cref="WebSocketClientOptions.MaxRedirects"/> redirects.
+    /// </summary>
     /// <param name="uri">A <c>ws://</c> or <c>wss://</c> URI.</param>
     /// <param name="options">Settings; <see langword="null"/> for defaults.</param>
     /// <param name="cancellationToken">Cancels connecting.</param>
     /// <returns>The open connection.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="uri"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="uri"/> is not an absolute ws:// or wss:// URI.</exception>
-    /// <exception cref="HandshakeRejectedException">The server answered with an HTTP status other than 101.</exception>
-    /// <exception cref="HandshakeException">The connection failed, timed out, or the response was invalid.</exception>
+    /// <exception cref="HandshakeRejectedException">The server answered with an HTTP status other than 101 (and not a redirect that was followed).</exception>
+    /// <exception cref="ProxyRejectedException">The proxy refused the tunnel.</exception>
+    /// <exception cref="HandshakeException">The connection failed, timed out, or the response was invalid; <see cref="HandshakeException.Failure"/> says which.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static async Task<WebSocketConnection> ConnectAsync(Uri uri, WebSocketClientOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -37,25 +41,70 @@ public static class WebSocketClient
 
         options ??= new WebSocketClientOptions();
         options.Validate();
-        HttpHeaders? extra = null;
-        if (options.Headers.Count > 0 || uri.UserInfo.Length > 0)
-        {
-            extra = new HttpHeaders();
-            foreach (var header in options.Headers)
-            {
-                extra.Add(header.Key, header.Value);
-            }
+        List<KeyValuePair<string, string>> headers = [.. options.Headers];
 
-            // ws://user:password@host/ sends HTTP Basic credentials, as python websockets does.
-            if (uri.UserInfo.Length > 0 && !extra.Contains("Authorization"))
-            {
-                string[] parts = uri.UserInfo.Split(':', 2);
-                extra.Add("Authorization", BasicAuthentication.HeaderValue(Uri.UnescapeDataString(parts[0]), parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : string.Empty));
-            }
+        // ws://user:password@host/ sends HTTP Basic credentials, as python websockets does.
+        if (uri.UserInfo.Length > 0 && !headers.Exists(h => h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase)))
+        {
+            string[] parts = uri.UserInfo.Split(':', 2);
+            headers.Add(new("Authorization", BasicAuthentication.HeaderValue(Uri.UnescapeDataString(parts[0]), parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : string.Empty)));
         }
 
         // The request itself never carries the user info (RFC 6455 §3); it became the Authorization header above.
         Uri target = uri.UserInfo.Length > 0 ? new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri : uri;
+        Uri shown = target; // error messages never carry the password
+        using var timeout = new CancellationTokenSource(options.OpenTimeout, options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            for (int redirects = 0; ; redirects++)
+            {
+                (WebSocketConnection? connection, string? location) = await HandshakeAsync(target, headers, options, linked.Token).ConfigureAwait(false);
+                if (connection is not null)
+                {
+                    return connection;
+                }
+
+                if (redirects == options.MaxRedirects)
+                {
+                    throw new HandshakeException($"Connecting to {shown} was redirected more than {options.MaxRedirects} times (last to {location}).", HandshakeFailure.Redirect);
+                }
+
+                Uri next = Redirects.Resolve(target, location!);
+                if (!Redirects.SameOrigin(target, next))
+                {
+                    headers = Redirects.WithoutCredentials(headers);
+                }
+
+                target = next;
+            }
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new HandshakeException($"Connecting to {shown} timed out after {options.OpenTimeout.TotalSeconds:0.###} s.", HandshakeFailure.Timeout, ex);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException)
+        {
+            throw new HandshakeException($"Could not connect to {shown}: {ex.Message}", HandshakeFailure.Network, ex);
+        }
+    }
+
+    /// <summary>
+    /// One connection and handshake to <paramref name="target"/>: the open connection, or the
+    /// <c>Location</c> of a redirect to follow (the transport is then closed), or an exception.
+    /// </summary>
+    private static async Task<(WebSocketConnection? Connection, string? Location)> HandshakeAsync(Uri target, List<KeyValuePair<string, string>> headers, WebSocketClientOptions options, CancellationToken cancellationToken)
+    {
+        HttpHeaders? extra = null;
+        if (headers.Count > 0)
+        {
+            extra = new HttpHeaders();
+            foreach (KeyValuePair<string, string> header in headers)
+            {
+                extra.Add(header.Key, header.Value);
+            }
+        }
+
         var handshake = new ClientHandshake(target)
         {
             Origin = options.Origin,
@@ -65,41 +114,32 @@ public static class WebSocketClient
             Compression = options.Compression,
         };
 
-        using var timeout = new CancellationTokenSource(options.OpenTimeout, options.TimeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        StreamTransport? transport = null;
+        StreamTransport? transport = await ClientTransport.OpenAsync(target, options, cancellationToken).ConfigureAwait(false);
         try
         {
-            transport = await OpenTransportAsync(uri, options.Tls, linked.Token).ConfigureAwait(false);
             handshake.WriteRequest(transport.Output);
-            await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
-            ClientHandshakeResult result = await ReadResponseAsync(transport, handshake, options, linked.Token).ConfigureAwait(false);
-            if (!result.IsSuccess)
+            await transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            ClientHandshakeResult result = await ReadResponseAsync(transport, handshake, options, cancellationToken).ConfigureAwait(false);
+            if (result.IsSuccess)
             {
-                throw result.IsRejected
-                    ? new HandshakeRejectedException(result.StatusCode, result.Response.ReasonPhrase, [.. result.Headers], result.Body)
-                    : new HandshakeException($"Invalid handshake response from {uri}: {result.FailureReason}");
+                var connection = new WebSocketConnection(transport, ConnectionSide.Client, options, handshake.CreateRequest(), result.Subprotocol, result.Compression);
+                connection.Start();
+                transport = null; // owned by the connection now
+                return (connection, null);
             }
 
-            var connection = new WebSocketConnection(transport, ConnectionSide.Client, options, handshake.CreateRequest(), result.Subprotocol, result.Compression);
-            connection.Start();
-            transport = null; // owned by the connection now
-            return connection;
-        }
-        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw new HandshakeException($"Connecting to {uri} timed out after {options.OpenTimeout.TotalSeconds:0.###} s.", ex);
-        }
-        catch (Exception ex) when (ex is SocketException or IOException or System.Security.Authentication.AuthenticationException)
-        {
-            throw new HandshakeException($"Could not connect to {uri}: {ex.Message}", ex);
+            if (result.IsRejected && options.MaxRedirects > 0 && Redirects.IsRedirect(result.StatusCode) && result.Headers.GetFirst("Location") is { Length: > 0 } location)
+            {
+                return (null, location);
+            }
+
+            throw result.IsRejected
+                ? new HandshakeRejectedException(result.StatusCode, result.Response.ReasonPhrase, [.. result.Headers], result.Body)
+                : new HandshakeException($"Invalid handshake response from {target}: {result.FailureReason}");
         }
         finally
         {
-            if (transport is not null)
-            {
-                transport.Abort();
-            }
+            transport?.Abort();
         }
     }
 
@@ -120,8 +160,8 @@ public static class WebSocketClient
     /// <summary>
     /// A cold observable of one connection: each subscription connects, emits the connection, and
     /// completes when it closes normally (errors otherwise). Disposing the subscription closes the
-    /// connection with 1000. Reconnecting is composition: <c>Connect(uri).Retry()</c>, or
-    /// <c>RetryWhen</c> with a backoff.
+    /// connection with 1000. To stay connected across failures and server restarts, with backoff,
+    /// use <see cref="Reconnecting(Uri, WebSocketClientOptions?, ReconnectOptions?)"/>.
     /// </summary>
     /// <param name="uri">A <c>ws://</c> or <c>wss://</c> URI.</param>
     /// <param name="options">Settings; <see langword="null"/> for defaults.</param>
@@ -158,61 +198,6 @@ public static class WebSocketClient
         });
     }
 
-    private static async Task<StreamTransport> OpenTransportAsync(Uri uri, SslClientAuthenticationOptions? tlsOptions, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(uri.IdnHost, uri.Port, cancellationToken).ConfigureAwait(false);
-            socket.NoDelay = true;
-            Stream stream = new NetworkStream(socket, ownsSocket: true);
-            if (uri.Scheme == "wss")
-            {
-                var probe = new FirstByteProbe(stream);
-                var tls = new SslStream(probe, leaveInnerStreamOpen: false);
-                SslClientAuthenticationOptions settings = tlsOptions is null ? new() : Copy(tlsOptions);
-                settings.TargetHost ??= uri.IdnHost;
-                try
-                {
-                    await tls.AuthenticateAsClientAsync(settings, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is AuthenticationException or IOException && probe.ServerAnsweredWithoutTls)
-                {
-                    throw new HandshakeException(
-                        $"The server at {uri.Authority} did not answer with TLS (its first byte was 0x{probe.FirstByte:x2}{(probe.FirstByte == 'H' ? ", the start of an HTTP response" : string.Empty)}): it is probably a plain ws:// server. Connect with ws://, or enable TLS on the server.",
-                        ex);
-                }
-
-                stream = tls;
-            }
-
-            return new StreamTransport(stream, socket);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>A copy, so the caller's options object is not changed when the target host is filled in.</summary>
-    private static SslClientAuthenticationOptions Copy(SslClientAuthenticationOptions o) => new()
-    {
-        TargetHost = o.TargetHost,
-        RemoteCertificateValidationCallback = o.RemoteCertificateValidationCallback,
-        LocalCertificateSelectionCallback = o.LocalCertificateSelectionCallback,
-        ClientCertificates = o.ClientCertificates,
-        ClientCertificateContext = o.ClientCertificateContext,
-        EnabledSslProtocols = o.EnabledSslProtocols,
-        CertificateRevocationCheckMode = o.CertificateRevocationCheckMode,
-        CertificateChainPolicy = o.CertificateChainPolicy,
-        EncryptionPolicy = o.EncryptionPolicy,
-        AllowRenegotiation = o.AllowRenegotiation,
-        AllowTlsResume = o.AllowTlsResume,
-        ApplicationProtocols = o.ApplicationProtocols,
-        CipherSuitesPolicy = o.CipherSuitesPolicy,
-    };
-
     /// <summary>Reads the response head (and, for a rejection, up to 1 KiB of body), leaving any frame bytes that follow in the pipe.</summary>
     private static async Task<ClientHandshakeResult> ReadResponseAsync(StreamTransport transport, ClientHandshake handshake, WebSocketOptions options, CancellationToken cancellationToken)
     {
@@ -238,7 +223,7 @@ public static class WebSocketClient
 
             if (read.IsCompleted)
             {
-                throw new HandshakeException("The server closed the connection during the handshake.");
+                throw new HandshakeException("The server closed the connection during the handshake.", HandshakeFailure.ServerClosed);
             }
         }
     }

@@ -14,7 +14,7 @@ public sealed class HandshakeRejectedException : HandshakeException
     /// <param name="headers">The response headers.</param>
     /// <param name="body">The start of the response body (at most 1 KiB is kept).</param>
     public HandshakeRejectedException(int statusCode, string reasonPhrase, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body)
-        : base($"The server rejected the WebSocket handshake: HTTP {statusCode} {reasonPhrase}.")
+        : base($"The server rejected the WebSocket handshake: HTTP {statusCode} {reasonPhrase}.", HandshakeFailure.Rejected)
     {
         StatusCode = statusCode;
         ReasonPhrase = reasonPhrase;

@@ -25,6 +25,7 @@ public sealed class PeerProcess : IAsyncDisposable
     private readonly List<JsonElement> _seen = [];
     private readonly StringBuilder _stderr = new();
     private readonly Task _stdout;
+    private bool _disposed;
 
     private PeerProcess(Process process)
     {
@@ -136,10 +137,16 @@ public sealed class PeerProcess : IAsyncDisposable
         return Seen;
     }
 
-    /// <summary>Closes stdin (the peers exit on EOF), then kills the process if it is still running.</summary>
+    /// <summary>Closes stdin (the peers exit on EOF), then kills the process if it is still running. Idempotent.</summary>
     /// <returns>A task that completes when the process is gone.</returns>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         try
         {
             _process.StandardInput.Close();

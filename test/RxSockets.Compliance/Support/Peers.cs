@@ -51,14 +51,26 @@ public static class Peers
     public static string RequireChromium() =>
         s_chromium.Value ?? Missing($"{ChromiumPath} is missing: apt-get install chromium (or run .ci/install-peers)");
 
+    /// <summary>Checks that a program from a Debian package is installed, or skips/fails the test.</summary>
+    /// <param name="path">The program, for example /usr/bin/tinyproxy.</param>
+    /// <param name="package">The Debian package that installs it.</param>
+    public static void RequireProgram(string path, string package)
+    {
+        if (!File.Exists(path))
+        {
+            Missing($"{path} is missing: apt-get install {package} (or run .ci/install-peers)");
+        }
+    }
+
     /// <summary>Starts the peer's echo/scenario server (peers/python_server.py or node_server.js) and waits for its ready line.</summary>
     /// <param name="peer">The peer.</param>
     /// <returns>The running server and its port.</returns>
-    public static async System.Threading.Tasks.Task<(PeerProcess Process, int Port)> StartServerAsync(PeerKind peer)
+    /// <param name="port">The port to listen on (the python server only); 0 for a free one.</param>
+    public static async System.Threading.Tasks.Task<(PeerProcess Process, int Port)> StartServerAsync(PeerKind peer, int port = 0)
     {
         Require(peer);
         PeerProcess process = peer == PeerKind.Python
-            ? PeerProcess.Start(PythonPath, ["python_server.py", "--lifetime", "120"], Directory)
+            ? PeerProcess.Start(PythonPath, ["python_server.py", "--lifetime", "120", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], Directory)
             : PeerProcess.Start("node", ["node_server.js", "--lifetime", "120"], Directory);
         try
         {

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """A python `websockets` server for RxSockets' interop tests (legacy asyncio API, websockets >= 10).
 
-Usage: /usr/bin/python3 python_server.py [--lifetime SECONDS]
-Binds 127.0.0.1 on a free port and prints one JSON line per event on stdout:
+Usage: /usr/bin/python3 python_server.py [--lifetime SECONDS] [--port PORT]
+Binds 127.0.0.1 on PORT (default: a free port) and prints one JSON line per event on stdout:
   {"event": "ready", "port": N, "version": "10.4"}   once listening
   {"event": "open", "path": ..., "subprotocol": ...}  per connection
   {"event": "closed", "path": ..., "rcvd": {...}, "sent": {...}}  per connection, once closed
@@ -55,7 +55,7 @@ async def handler(ws):
         emit(event="closed", path=url.path, rcvd=describe(ws.close_rcvd), sent=describe(ws.close_sent))
 
 
-async def main(lifetime):
+async def main(lifetime, port):
     stop = asyncio.get_running_loop().create_future()
 
     def on_stdin():
@@ -63,7 +63,7 @@ async def main(lifetime):
             stop.set_result("stdin closed")
 
     asyncio.get_running_loop().add_reader(sys.stdin.fileno(), on_stdin)
-    async with websockets.serve(handler, "127.0.0.1", 0, subprotocols=["chat.v1", "chat.v2"]) as server:
+    async with websockets.serve(handler, "127.0.0.1", port, subprotocols=["chat.v1", "chat.v2"]) as server:
         port = server.sockets[0].getsockname()[1]
         emit(event="ready", port=port, version=websockets.__version__)
         try:
@@ -74,4 +74,5 @@ async def main(lifetime):
 
 if __name__ == "__main__":
     lifetime = float(sys.argv[sys.argv.index("--lifetime") + 1]) if "--lifetime" in sys.argv else 120.0
-    asyncio.run(main(lifetime))
+    port = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 0
+    asyncio.run(main(lifetime, port))

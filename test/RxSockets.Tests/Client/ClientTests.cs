@@ -47,6 +47,22 @@ public sealed class ClientTests
     }
 
     [Test]
+    public async Task ConnectAsync_NothingListening_IsANetworkFailureWhoseMessageHidesThePassword()
+    {
+        int port;
+        await using (WebSocketServer server = await WebSocketServer.StartAsync((_, _) => Task.CompletedTask, "127.0.0.1", 0))
+        {
+            port = server.EndPoint.Port;
+        }
+
+        var error = await Assert.ThrowsAsync<HandshakeException>(() => WebSocketClient.ConnectAsync(new Uri($"ws://ada:secret@127.0.0.1:{port}/")));
+
+        Assert.That(error!.Failure, Is.EqualTo(HandshakeFailure.Network));
+        Assert.That(error.Message, Does.Contain($"ws://127.0.0.1:{port}/").And.Not.Contain("secret"));
+        Assert.That(ReconnectOptions.IsRetryable(error), Is.True);
+    }
+
+    [Test]
     public async Task Connect_IsCold_AndDisposingClosesWith1000()
     {
         var closed = new TaskCompletionSource<CloseStatus?>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -339,12 +339,16 @@ internal sealed partial class Outbox
                     throw _owner.ClosedError();
                 }
 
-                if (Volatile.Read(ref _bufferedBytes) <= _options.WriteHighWaterMark / 4)
-                {
-                    return;
-                }
-
                 room = _room ??= _options.Execution.NewSignal();
+            }
+
+            // The signal is published before the count is read (a full fence between them), and a
+            // release lowers the count before it looks for a signal: a release in between completes
+            // this very signal, so none is missed.
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref _bufferedBytes) <= _options.WriteHighWaterMark / 4)
+            {
+                return;
             }
 
             await room.Task.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -241,6 +241,42 @@ internal sealed class IncomingQueue<T>
         return found;
     }
 
+    /// <summary>
+    /// One whole receive call when an item is already queued: takes it for <paramref name="consumer"/>
+    /// under one lock, as <see cref="Claim"/>, <see cref="TryRead"/> and <see cref="Release"/> would.
+    /// Takes nothing (false) when the queue is empty or the claim would fail; the caller then goes
+    /// the long way, which waits or reports the conflict.
+    /// </summary>
+    /// <param name="consumer">Who asks: a receive call.</param>
+    /// <param name="item">The item, or the default value.</param>
+    /// <returns>Whether an item was taken.</returns>
+    public bool TryTake(Consumer consumer, out T item)
+    {
+        Debug.Assert(consumer is Consumer.Receive, "a single receive call");
+        Signal? writer;
+        lock (this)
+        {
+            if (_count == 0 || _claimed || _consumer == Consumer.Rx)
+            {
+                item = default!;
+                return false;
+            }
+
+            _consumer = consumer;
+            item = _items![_head];
+            _items[_head] = default!;
+            _head = (_head + 1) % _items.Length;
+            _count--;
+            _taken++;
+            _busy = true;
+            writer = _writer;
+            _writer = null;
+        }
+
+        writer?.Complete(true, null);
+        return true;
+    }
+
     /// <summary>Waits until an item is there (true) or the queue is completed and empty (false, or the completion error thrown).</summary>
     /// <param name="cancellationToken">Cancels the wait; the queue stays as it was.</param>
     /// <returns>Whether an item can be read.</returns>

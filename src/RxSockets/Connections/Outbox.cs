@@ -120,7 +120,8 @@ internal sealed partial class Outbox
     /// <param name="flush">When written here: the flush to finish with <see cref="EndInlineWrite"/> or <see cref="CompleteInlineWriteAsync"/>.</param>
     /// <param name="written">When queued and <paramref name="awaited"/>: completes once the frame is written, faults if it never will be.</param>
     /// <returns>
-    /// <see cref="Submitted.Written"/> (finish <paramref name="flush"/>), <see cref="Submitted.Queued"/>,
+    /// <see cref="Submitted.Done"/> (written and flushed), <see cref="Submitted.Written"/> (finish
+    /// <paramref name="flush"/>), <see cref="Submitted.Queued"/>,
     /// or <see cref="Submitted.Refused"/>: the connection no longer sends (a message) or has ended (anything).
     /// </returns>
     /// <exception cref="ArgumentException">A text message with a lone surrogate, written here: nothing was sent and the connection goes on.</exception>
@@ -131,6 +132,8 @@ internal sealed partial class Outbox
         bool drain = false;
         Exception? failure = null;
         ArrayBufferWriter<byte>? scratch = null;
+        TaskCompletionSource? idleNow = null;
+        Submitted submitted = Submitted.Queued;
         lock (_lock)
         {
             if (_ended || (item.Kind != OutgoingKind.Close && _engine.State != ConnectionState.Open))
@@ -163,7 +166,19 @@ internal sealed partial class Outbox
                         }
 
                         flush = FlushAsync(_transport.Output, direct);
-                        return Submitted.Written;
+                        if (flush.IsCompletedSuccessfully && !flush.Result.IsCanceled && !EngineHasWork())
+                        {
+                            // Handed off at once and nothing else owed (nothing can be queued while
+                            // this thread holds the lock): the output is free again without a second lock.
+                            _writing = false;
+                            idleNow = _idle;
+                            _idle = null;
+                            submitted = Submitted.Done;
+                        }
+                        else
+                        {
+                            return Submitted.Written;
+                        }
                     }
                 }
                 catch (ArgumentException)
@@ -188,10 +203,16 @@ internal sealed partial class Outbox
                 Enqueue(item);
             }
 
-            if (failure is null && !_writing)
+            if (failure is null && !_writing && submitted != Submitted.Done)
             {
                 _writing = drain = true;
             }
+        }
+
+        if (submitted == Submitted.Done)
+        {
+            idleNow?.TrySetResult();
+            return Submitted.Done;
         }
 
         if (scratch is not null)
@@ -504,6 +525,9 @@ internal enum Submitted
 {
     /// <summary>Not accepted: the connection no longer sends.</summary>
     Refused,
+
+    /// <summary>Written into the transport and handed off on the caller's thread; the output is free again, nothing left to finish.</summary>
+    Done,
 
     /// <summary>Written into the transport on the caller's thread; the caller finishes its flush.</summary>
     Written,

@@ -34,6 +34,9 @@ public sealed partial class WebSocketConnection
         PooledPayload.Of(message)?.ThrowIfReleased(); // before anything is written: the connection goes on
         switch (_outbox.Submit(OutgoingItem.Data(message), awaited: true, out ValueTask<FlushResult> flush, out Task? written))
         {
+            case Submitted.Done:
+                return ValueTask.CompletedTask;
+
             case Submitted.Written when flush.IsCompletedSuccessfully && !flush.Result.IsCanceled:
                 _outbox.EndInlineWrite();
                 return ValueTask.CompletedTask;
@@ -204,6 +207,9 @@ public sealed partial class WebSocketConnection
     {
         switch (_outbox.Submit(item, awaited: false, out ValueTask<FlushResult> flush, out _))
         {
+            case Submitted.Done:
+                return true;
+
             case Submitted.Written when flush.IsCompletedSuccessfully && !flush.Result.IsCanceled:
                 _outbox.EndInlineWrite();
                 return true;

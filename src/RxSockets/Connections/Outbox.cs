@@ -245,6 +245,46 @@ internal sealed partial class Outbox
     }
 
     /// <summary>
+    /// Submits an item nobody waits on (sink, <c>TrySend</c>, pings); a write made here finishes
+    /// its flush in the background, a failure of which fails the connection.
+    /// </summary>
+    /// <returns>Whether the item was accepted.</returns>
+    public bool Post(in OutgoingItem item)
+    {
+        switch (Submit(item, awaited: false, out ValueTask<FlushResult> flush, out _))
+        {
+            case Submitted.Done:
+                return true;
+
+            case Submitted.Written when flush.IsCompletedSuccessfully && !flush.Result.IsCanceled:
+                EndInlineWrite();
+                return true;
+
+            case Submitted.Written:
+                _ = FinishFlushAsync(CompleteInlineWriteAsync(flush));
+                return true;
+
+            case Submitted.Queued:
+                return true;
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Waits for a background flush; a failure has already failed the connection, which the incoming stream reports.</summary>
+    private static async Task FinishFlushAsync(Task flushed)
+    {
+        try
+        {
+            await flushed.ConfigureAwait(false);
+        }
+        catch (ConnectionClosedException)
+        {
+        }
+    }
+
+    /// <summary>
     /// Sends a frame the caller framed on its own thread straight to the socket; what the kernel
     /// does not take at once goes to the transport's output and is flushed. The caller holds the output.
     /// </summary>
@@ -315,80 +355,6 @@ internal sealed partial class Outbox
         if (drain)
         {
             _ = DrainAsync();
-        }
-    }
-
-    /// <summary>
-    /// Completes once the engine's own frames have been written, or at once when there are none
-    /// (the read loop's backpressure when the engine owes the most pongs it keeps).
-    /// </summary>
-    /// <returns>A task that completes when they are written or the outbox ended.</returns>
-    public Task EngineOutputWrittenAsync()
-    {
-        lock (_lock)
-        {
-            if (_ended || !_engine.HasPendingOutput)
-            {
-                return Task.CompletedTask;
-            }
-
-            _engineOutputWritten ??= _options.Execution.NewSignal();
-            Task written = _engineOutputWritten.Task;
-            if (!_writing)
-            {
-                _writing = true;
-                _ = DrainAsync();
-            }
-
-            return written;
-        }
-    }
-
-    /// <summary>Waits until the buffered bytes are at or below a quarter of the high-water mark.</summary>
-    /// <param name="cancellationToken">Stops waiting.</param>
-    /// <returns>A task that completes when there is room.</returns>
-    /// <exception cref="ConnectionClosedException">The connection no longer sends.</exception>
-    public async ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            TaskCompletionSource room;
-            lock (_lock)
-            {
-                if (_ended || _engine.State != ConnectionState.Open)
-                {
-                    throw _owner.ClosedError();
-                }
-
-                room = _room ??= _options.Execution.NewSignal();
-            }
-
-            // The signal is published before the count is read (a full fence between them), and a
-            // release lowers the count before it looks for a signal: a release in between completes
-            // this very signal, so none is missed.
-            Interlocked.MemoryBarrier();
-            if (Volatile.Read(ref _bufferedBytes) <= _options.WriteHighWaterMark / 4)
-            {
-                return;
-            }
-
-            await room.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Completes once nothing is queued and nobody writes (the queue drained, or the outbox ended).</summary>
-    /// <returns>A task that completes when the outbox is idle.</returns>
-    public Task IdleAsync()
-    {
-        lock (_lock)
-        {
-            if (!_writing && _count == 0)
-            {
-                return Task.CompletedTask;
-            }
-
-            _idle ??= _options.Execution.NewSignal();
-            return _idle.Task;
         }
     }
 
@@ -497,27 +463,6 @@ internal sealed partial class Outbox
         Release(item.Size);
     }
 
-    /// <summary>Returns buffered bytes; wakes waiters for room at the low-water mark.</summary>
-    private void Release(long size)
-    {
-        if (size == 0)
-        {
-            return;
-        }
-
-        long left = Interlocked.Add(ref _bufferedBytes, -size);
-        if (left <= _options.WriteHighWaterMark / 4 && Volatile.Read(ref _room) is not null)
-        {
-            TaskCompletionSource? room;
-            lock (_lock)
-            {
-                room = _room;
-                _room = null;
-            }
-
-            room?.TrySetResult();
-        }
-    }
 }
 
 /// <summary>What <see cref="Outbox.Submit"/> did with an item.</summary>

@@ -58,7 +58,8 @@ public sealed class ProcessTests
             Assert.That(seen.ToString(), Does.Contain("< hello from a process").And.Contain("1000"));
             Assert.That(connect.ExitCode, Is.EqualTo(ExitCodes.Success));
 
-            using (Process kill = Process.Start("kill", ["-TERM", serve.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            // The shell's own kill: a machine without procps has no kill program.
+            using (Process kill = Process.Start("sh", ["-c", $"kill -TERM {serve.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)}"]))
             {
                 await kill.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
             }

@@ -10,7 +10,8 @@ namespace RxSockets.Cli;
 /// <summary>
 /// <c>rxsockets serve</c>: an echo server (every message sent back unchanged), or with
 /// <c>--broadcast</c> a server that sends each line of standard input to every client and prints
-/// what clients send. Prints <c>Listening on ws://HOST:PORT/</c> first; stops on Ctrl+C (or, when
+/// what clients send; <c>--static DIR</c> also serves a folder's files over HTTP on the same port (a
+/// page and its feed). Prints <c>Listening on ws://HOST:PORT/</c> first; stops on Ctrl+C (or, when
 /// broadcasting, at the end of input) and closes its connections with 1001.
 /// </summary>
 internal static class ServeCommand
@@ -23,10 +24,11 @@ internal static class ServeCommand
         var broadcast = new Option<bool>("--broadcast") { Description = "Send each line of standard input to every client instead of echoing; print what clients send." };
         var subprotocols = new Option<string[]>("--subprotocol") { Description = "A subprotocol to accept (repeatable, in order of preference).", HelpName = "NAME" };
         var compress = new Option<bool>("--compress") { Description = "Accept permessage-deflate compression (RFC 7692) when a client offers it." };
+        var folder = new Option<string?>("--static") { Description = "Answer plain HTTP GETs with the files of this folder (index.html for /), on the same port.", HelpName = "DIR" };
 
         var command = new Command("serve", "Run a WebSocket server: an echo server, or a broadcast of standard input.")
         {
-            host, port, broadcast, subprotocols, compress,
+            host, port, broadcast, subprotocols, compress, folder,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -37,13 +39,28 @@ internal static class ServeCommand
                 Subprotocols = parse.GetValue(subprotocols) ?? [],
                 Compression = parse.GetValue(compress) ? new PerMessageDeflateOptions() : null,
             };
-            return RunAsync(options, parse.GetValue(broadcast), input, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken);
+            StaticFiles? files = null;
+            if (parse.GetValue(folder) is string path)
+            {
+                try
+                {
+                    files = new StaticFiles(path);
+                    options.ProcessRequest = files.ServeAsync;
+                }
+                catch (DirectoryNotFoundException ex)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine(ex.Message);
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+            }
+
+            return RunAsync(options, parse.GetValue(broadcast), input, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken, files?.Root);
         });
         return command;
     }
 
     /// <summary>Serves until <paramref name="cancellationToken"/> is cancelled or, when broadcasting, standard input ends.</summary>
-    public static async Task<int> RunAsync(WebSocketServerOptions options, bool broadcast, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(WebSocketServerOptions options, bool broadcast, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken, string? staticRoot = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(input);
@@ -68,6 +85,12 @@ internal static class ServeCommand
             using IDisposable joined = server.Joined.Subscribe(ws => error.WriteLine($"+ {ws.Id} from {ws.RemoteEndPoint}"));
             using IDisposable left = server.Left.Subscribe(ws => error.WriteLine($"- {ws.Id}: {ws.ClosedException?.Message}"));
             await output.WriteLineAsync($"Listening on {server.Uri}").ConfigureAwait(false);
+            if (staticRoot is not null)
+            {
+                Uri page = new UriBuilder(server.Uri) { Scheme = server.Uri.Scheme == "wss" ? "https" : "http" }.Uri;
+                await output.WriteLineAsync($"Serving {staticRoot} at {page}").ConfigureAwait(false);
+            }
+
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
 
             var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

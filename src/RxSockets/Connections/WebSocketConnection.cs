@@ -59,6 +59,9 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     /// <summary>Every frame this side sends goes through it.</summary>
     internal Outbox Outbox { get; }
 
+    /// <summary>The token a server handler runs with (see <see cref="RxSockets.HandlerCancellation"/>).</summary>
+    internal HandlerCancellation HandlerCancellation { get; }
+
     /// <summary>The read loop and what it does with each event.</summary>
     private readonly Inbound _inbound;
 
@@ -77,13 +80,6 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     /// <summary>Timer that aborts the transport when the closing handshake takes longer than <see cref="WebSocketOptions.CloseTimeout"/>.</summary>
     private ITimer? _closeTimer;
 
-    /// <summary>
-    /// The handler's token source (set by <see cref="HandlerRunner"/>), or null: cancelled once the
-    /// connection closed (by <see cref="FinishAsync"/>) or when the server stops (by the server,
-    /// with no registration on its shutdown token).
-    /// </summary>
-    private CancellationTokenSource? _handlerCancel;
-
     internal WebSocketConnection(ITransport transport, ConnectionSide side, WebSocketOptions options, HandshakeRequest? request, string? subprotocol, PerMessageDeflate? compression = null)
     {
         _transport = transport;
@@ -97,6 +93,7 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
         _closed = options.Execution.NewSignal();
         _incoming = new IncomingQueue<Message>(options.MaxQueue, options.Execution.RunContinuationsAsynchronously);
         Outbox = new Outbox(this, _engine, _lock, transport, options);
+        HandlerCancellation = new HandlerCancellation(_incoming, _closed.Task, options, _logger, Id);
         _inbound = new Inbound(this, _engine, _lock, transport, options, _incoming, Outbox);
     }
 
@@ -173,49 +170,6 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
 
         // The read loop ends by running FinishAsync itself: no second state machine waits for it.
         _ = _inbound.RunAsync();
-    }
-
-    /// <summary>
-    /// Creates the token a handler runs with (<see cref="HandlerRunner"/>): cancelled once the
-    /// connection is closed, or by <see cref="CancelHandler"/> (the server stopping).
-    /// </summary>
-    /// <param name="stopping">Already cancelled when the server is stopping: the token starts cancelled.</param>
-    /// <returns>The handler's token.</returns>
-    internal CancellationToken CreateHandlerToken(CancellationToken stopping)
-    {
-        var source = new CancellationTokenSource();
-        if (Interlocked.CompareExchange(ref _handlerCancel, source, null) is { } existing)
-        {
-            source.Dispose();
-            return existing.Token; // one handler per connection
-        }
-
-        // Published before the checks (a full fence): whoever finishes later, this or
-        // FinishAsync/StopAsync, sees the other and cancels.
-        if (stopping.IsCancellationRequested || _closed.Task.IsCompleted)
-        {
-            CancelHandler();
-        }
-
-        return source.Token;
-    }
-
-    /// <summary>Cancels the handler's token, if a handler runs; callbacks registered on it run here.</summary>
-    internal void CancelHandler()
-    {
-        if (Volatile.Read(ref _handlerCancel) is not { } source)
-        {
-            return;
-        }
-
-        try
-        {
-            source.Cancel();
-        }
-        catch (AggregateException ex)
-        {
-            Log.InternalError(_logger, Id, ex); // a callback registered by the handler threw
-        }
     }
 
     /// <summary>
@@ -369,7 +323,7 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
 
             Volatile.Read(ref _keepAlive)?.End();
             _closed.TrySetResult();
-            CancelHandler();
+            HandlerCancellation.CancelOnceDrained();
             Log.Closed(_logger, Id, _closedException?.Message ?? "closed");
         }
     }

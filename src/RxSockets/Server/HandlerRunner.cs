@@ -30,22 +30,22 @@ internal static class HandlerRunner
     /// <summary>Runs <paramref name="handler"/> and closes the connection as the class says; completes when the connection is closed.</summary>
     /// <param name="connection">The started connection.</param>
     /// <param name="handler">The handler.</param>
-    /// <param name="stopping">Cancelled when the server stops; the handler's token is also cancelled when the connection closes.</param>
+    /// <param name="stopping">Cancelled when the server stops; the handler's token is also cancelled once the connection has closed and its messages were taken.</param>
     /// <param name="logger">Where handler failures are logged.</param>
     /// <param name="callerCancelsOnStop">
     /// True when the caller cancels the handler's token itself once <paramref name="stopping"/> is
-    /// cancelled (<see cref="WebSocketConnection.CancelHandler"/>, as <see cref="WebSocketServer"/>
+    /// cancelled (<see cref="HandlerCancellation.Cancel"/>, as <see cref="WebSocketServer"/>
     /// does for all its connections): no registration on <paramref name="stopping"/> per connection.
     /// </param>
     public static async Task RunAsync(WebSocketConnection connection, Func<WebSocketConnection, CancellationToken, Task> handler, ILogger logger, CancellationToken stopping, bool callerCancelsOnStop = false)
     {
-        // The connection cancels this token itself once it closed; the server cancels it when it
+        // The connection cancels this token itself once it closed and its messages were taken; the server cancels it when it
         // stops (WebSocketServer.StopAsync). No linked source on the server's token and no
         // continuation on Completion per connection.
-        CancellationToken handlerToken = connection.CreateHandlerToken(stopping);
+        CancellationToken handlerToken = connection.HandlerCancellation.CreateToken(stopping);
         using CancellationTokenRegistration stop = callerCancelsOnStop
             ? default
-            : stopping.UnsafeRegister(static state => ((WebSocketConnection)state!).CancelHandler(), connection);
+            : stopping.UnsafeRegister(static state => ((HandlerCancellation)state!).Cancel(), connection.HandlerCancellation);
         try
         {
             await handler(connection, handlerToken).ConfigureAwait(false);

@@ -150,7 +150,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     }
 
     /// <summary>Starts a server with an async handler.</summary>
-    /// <param name="handler">Runs once per connection; the connection closes when it returns. Its token is cancelled when the connection closes or the server stops.</param>
+    /// <param name="handler">Runs once per connection; the connection closes when it returns. Its token is cancelled when the server stops, and when the connection has closed and the handler has taken the messages that arrived before the close (at most <see cref="WebSocketOptions.CloseTimeout"/> after the close, for a handler that does not read them).</param>
     /// <param name="options">Settings; <see langword="null"/> for defaults (127.0.0.1, a free port).</param>
     /// <param name="cancellationToken">Cancels starting.</param>
     /// <returns>The running server.</returns>
@@ -262,10 +262,10 @@ public sealed partial class WebSocketServer : IAsyncDisposable
         }
 
         // Handlers see their token cancelled now (it is not linked to _shutdown); a handler that
-        // starts after this loop finds _shutdown cancelled (HandlerRunner, CreateHandlerToken).
+        // starts after this loop finds _shutdown cancelled (HandlerRunner, HandlerCancellation.CreateToken).
         foreach (WebSocketConnection connection in _connections.Keys)
         {
-            connection.CancelHandler();
+            connection.HandlerCancellation.Cancel();
         }
 
         _listener?.Dispose();

@@ -36,13 +36,16 @@ public sealed partial class WebSocketConnection
         {
             case Submitted.Written when flush.IsCompletedSuccessfully && !flush.Result.IsCanceled:
                 _outbox.EndInlineWrite();
+                Metrics.Sent(message);
                 return ValueTask.CompletedTask;
 
             case Submitted.Written:
+                Metrics.Sent(message);
                 Task flushed = _outbox.CompleteInlineWriteAsync(flush);
                 return new ValueTask(cancellationToken.CanBeCanceled ? flushed.WaitAsync(cancellationToken) : flushed);
 
             case Submitted.Queued:
+                Metrics.Sent(message);
                 return new ValueTask(cancellationToken.CanBeCanceled ? written!.WaitAsync(cancellationToken) : written!);
 
             default:
@@ -99,7 +102,13 @@ public sealed partial class WebSocketConnection
     public bool TrySend(PreparedMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return _outbox.BufferedBytes < _options.WriteHighWaterMark && SubmitWithoutWaiting(OutgoingItem.Data(message));
+        if (_outbox.BufferedBytes >= _options.WriteHighWaterMark)
+        {
+            Metrics.Pressure(RxSocketsMetrics.Backpressure.SendSkipped);
+            return false;
+        }
+
+        return SubmitWithoutWaiting(OutgoingItem.Data(message));
     }
 
     /// <summary>
@@ -160,6 +169,7 @@ public sealed partial class WebSocketConnection
         long buffered = _outbox.BufferedBytes;
         if (buffered > 0 && buffered + item.Size > _options.SinkBufferLimit)
         {
+            Metrics.Pressure(RxSocketsMetrics.Backpressure.SinkOverflow);
             RecordError(new InvalidOperationException($"The send buffer overflowed: more than {_options.SinkBufferLimit} bytes were buffered through OnNext. Throttle the producer or use SendAsync."));
             FailConnection(new CloseStatus(CloseCode.InternalError, "send buffer overflow"));
             return;
@@ -206,18 +216,25 @@ public sealed partial class WebSocketConnection
         {
             case Submitted.Written when flush.IsCompletedSuccessfully && !flush.Result.IsCanceled:
                 _outbox.EndInlineWrite();
-                return true;
+                break;
 
             case Submitted.Written:
                 _ = FinishFlushAsync(_outbox.CompleteInlineWriteAsync(flush));
-                return true;
+                break;
 
             case Submitted.Queued:
-                return true;
+                break;
 
             default:
                 return false;
         }
+
+        if (item.Kind == OutgoingKind.Message)
+        {
+            Metrics.Sent(item.Message);
+        }
+
+        return true;
     }
 
     /// <summary>Waits for a background flush; a failure has already failed the connection, which the incoming stream reports.</summary>

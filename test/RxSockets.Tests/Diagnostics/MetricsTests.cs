@@ -88,7 +88,16 @@ public sealed class MetricsTests
             Options(o => o.MaxQueue = 1),
             pipeBuffer: 4096);
 
-        // Nobody consumes on the server: its queue fills, it stops reading, the pipe fills, the client's outbox grows.
+        // Nobody consumes on the server: its queue (one message) fills and it stops reading.
+        for (int i = 0; i < 3; i++)
+        {
+            _ = pair.Client.SendAsync("queued " + i).AsTask();
+        }
+
+        await pressure.WaitForMeasurementsAsync(1, LocalServer.Wait);
+        Assert.That(pressure.GetMeasurementSnapshot().Single().Tags["rxsockets.backpressure.kind"], Is.EqualTo("receive_paused"));
+
+        // Then the pipe fills and the client's outbox grows past the high-water mark and the sink's limit.
         var prepared = new PreparedMessage(Message.FromBinary(new byte[2048]));
         int accepted = 0;
         while (pair.Client.TrySend(prepared) && accepted < 10_000)
@@ -102,9 +111,18 @@ public sealed class MetricsTests
             pair.Client.OnNext(Message.FromBinary(new byte[2048]));
         }
 
-        await pressure.WaitForMeasurementsAsync(3, LocalServer.Wait);
-        var kinds = pressure.GetMeasurementSnapshot().Select(m => (string)m.Tags["rxsockets.backpressure.kind"]!).ToHashSet();
-        Assert.That(kinds, Is.SupersetOf(new[] { "receive_paused", "send_skipped", "sink_overflow" }));
+        // Each kind is recorded by then (the overflow ended the loop above); receive_paused may come from the read loop a moment later.
+        string[] expected = ["receive_paused", "send_skipped", "sink_overflow"];
+        HashSet<string> Kinds() => [.. pressure.GetMeasurementSnapshot().Select(m => (string)m.Tags["rxsockets.backpressure.kind"]!)];
+        HashSet<string> kinds = Kinds();
+        using var deadline = new System.Threading.CancellationTokenSource(LocalServer.Wait);
+        while (!kinds.IsSupersetOf(expected) && !deadline.IsCancellationRequested)
+        {
+            await pressure.WaitForMeasurementsAsync(pressure.GetMeasurementSnapshot().Count + 1, deadline.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            kinds = Kinds();
+        }
+
+        Assert.That(kinds, Is.SupersetOf(expected), $"accepted {accepted}; state {pair.Client.State}; kinds {string.Join(",", kinds)}");
     }
 
     [Test]

@@ -18,7 +18,6 @@ using System.Globalization;
 using System.Reactive.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using AspNetCoreExample;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -29,11 +28,20 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using RxSockets;
 
-await Program.CreateApp(args).RunAsync();
+namespace AspNetCoreExample;
 
 /// <summary>The example app; <see cref="CreateApp"/> is what tests start.</summary>
-public partial class Program
+public sealed class Program
 {
+    private Program()
+    {
+    }
+
+    /// <summary>Runs the app until SIGTERM or Ctrl+C.</summary>
+    /// <param name="args">ASP.NET Core's arguments (<c>--urls</c>, configuration).</param>
+    /// <returns>A task that completes when the app stopped.</returns>
+    public static Task Main(string[] args) => CreateApp(args).RunAsync();
+
     /// <summary>Builds the app (not started) from command-line arguments, as <c>dotnet run</c> passes them.</summary>
     /// <param name="args">ASP.NET Core's arguments: <c>--urls</c>, <c>--environment</c>, <c>--Key=value</c> for configuration.</param>
     /// <returns>The app.</returns>

@@ -27,7 +27,7 @@ public sealed class AspNetCoreInteropTests(PeerKind peer)
     public async Task StartAppAsync()
     {
         Peers.Require(peer);
-        _app = Program.CreateApp(["--urls", "http://127.0.0.1:0", "--Metrics:ConsoleExport=false", "--Logging:LogLevel:Default=Warning"]);
+        _app = AspNetCoreExample.Program.CreateApp(["--urls", "http://127.0.0.1:0", "--Metrics:ConsoleExport=false", "--Logging:LogLevel:Default=Warning"]);
         await _app.StartAsync();
         string address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         _root = new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal).TrimEnd('/') + "/");

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 
 using RxSockets.Protocol;
@@ -59,6 +60,13 @@ public class WebSocketOptions
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>
+    /// Creates the <c>RxSockets</c> meter the connections report to (docs/metrics.md), usually the
+    /// app's from dependency injection; <see langword="null"/> (the default) reports to a static
+    /// meter of the same name, which listeners see as well.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>
     /// permessage-deflate (RFC 7692): <see langword="null"/> (the default) neither offers nor
     /// accepts it; set it to offer it (client) or accept offers (server). Off by default, as in
     /// Kestrel and .NET's <c>ClientWebSocket</c>: compression costs CPU and up to ~300 KiB per
@@ -100,6 +108,7 @@ public class WebSocketOptions
         OpenTimeout = other.OpenTimeout;
         TimeProvider = other.TimeProvider;
         LoggerFactory = other.LoggerFactory;
+        MeterFactory = other.MeterFactory;
         MaskKeyProvider = other.MaskKeyProvider;
         Compression = other.Compression;
         Execution = other.Execution;

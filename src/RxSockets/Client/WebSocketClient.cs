@@ -236,6 +236,11 @@ public static partial class WebSocketClient
             wanted = Math.Min(length, wanted);
         }
 
+        if (wanted == 0)
+        {
+            return default; // an empty body (a keep-alive server sends nothing more): reading would wait for the next response
+        }
+
         while (true)
         {
             ReadResult read = await input.ReadAsync(cancellationToken).ConfigureAwait(false);

@@ -161,9 +161,11 @@ internal sealed class Inbound
         switch (protocolEvent.Type)
         {
             case ProtocolEventType.TextMessage:
+                _owner.Metrics.Received(text: true, protocolEvent.Payload.Length);
                 return DeliverAsync(Message.FromText(Encoding.UTF8.GetString(protocolEvent.Payload.Span)));
 
             case ProtocolEventType.BinaryMessage:
+                _owner.Metrics.Received(text: false, protocolEvent.Payload.Length);
                 return DeliverAsync(ReceivedBinary(protocolEvent.Payload));
 
             case ProtocolEventType.Ping:
@@ -266,6 +268,7 @@ internal sealed class Inbound
 
     private async ValueTask DeliverWhenRoomAsync(Message message)
     {
+        _owner.Metrics.Pressure(RxSocketsMetrics.Backpressure.ReceivePaused);
         ITimer? stallCheck = null;
         long takenAtLastCheck = -1;
         int checks = 0;

@@ -205,6 +205,7 @@ internal sealed class KeepAlive
                 _pendingPings.Remove(first.Key);
                 TimeSpan latency = _owner.Options.TimeProvider.GetElapsedTime(first.Value.Started, now);
                 Volatile.Write(ref _latencyTicks, latency.Ticks);
+                _owner.Metrics.Pong(latency);
                 if (first.Value.Pong is { } pong)
                 {
                     (answered ??= []).Add((pong, latency));

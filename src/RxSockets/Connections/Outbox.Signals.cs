@@ -61,6 +61,7 @@ internal sealed partial class Outbox
                 return;
             }
 
+            _owner.Metrics.Pressure(RxSocketsMetrics.Backpressure.SendWaited);
             await room.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }

@@ -254,22 +254,27 @@ internal sealed partial class Outbox
         switch (Submit(item, awaited: false, out ValueTask<FlushResult> flush, out _))
         {
             case Submitted.Done:
-                return true;
+            case Submitted.Queued:
+                break;
 
             case Submitted.Written when flush.IsCompletedSuccessfully && !flush.Result.IsCanceled:
                 EndInlineWrite();
-                return true;
+                break;
 
             case Submitted.Written:
                 _ = FinishFlushAsync(CompleteInlineWriteAsync(flush));
-                return true;
-
-            case Submitted.Queued:
-                return true;
+                break;
 
             default:
                 return false;
         }
+
+        if (item.Kind == OutgoingKind.Message)
+        {
+            _owner.Metrics.Sent(item.Message);
+        }
+
+        return true;
     }
 
     /// <summary>Waits for a background flush; a failure has already failed the connection, which the incoming stream reports.</summary>

@@ -35,17 +35,21 @@ public sealed partial class WebSocketConnection
         switch (Outbox.Submit(OutgoingItem.Data(message), awaited: true, out ValueTask<FlushResult> flush, out Task? written))
         {
             case Submitted.Done:
+                Metrics.Sent(message);
                 return ValueTask.CompletedTask;
 
             case Submitted.Written when flush.IsCompletedSuccessfully && !flush.Result.IsCanceled:
                 Outbox.EndInlineWrite();
+                Metrics.Sent(message);
                 return ValueTask.CompletedTask;
 
             case Submitted.Written:
+                Metrics.Sent(message);
                 Task flushed = Outbox.CompleteInlineWriteAsync(flush);
                 return new ValueTask(cancellationToken.CanBeCanceled ? flushed.WaitAsync(cancellationToken) : flushed);
 
             case Submitted.Queued:
+                Metrics.Sent(message);
                 return new ValueTask(cancellationToken.CanBeCanceled ? written!.WaitAsync(cancellationToken) : written!);
 
             default:
@@ -102,7 +106,13 @@ public sealed partial class WebSocketConnection
     public bool TrySend(PreparedMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return Outbox.BufferedBytes < _options.WriteHighWaterMark && Outbox.Post(OutgoingItem.Data(message));
+        if (Outbox.BufferedBytes >= _options.WriteHighWaterMark)
+        {
+            Metrics.Pressure(RxSocketsMetrics.Backpressure.SendSkipped);
+            return false;
+        }
+
+        return Outbox.Post(OutgoingItem.Data(message));
     }
 
     /// <summary>
@@ -163,6 +173,7 @@ public sealed partial class WebSocketConnection
         long buffered = Outbox.BufferedBytes;
         if (buffered > 0 && buffered + item.Size > _options.SinkBufferLimit)
         {
+            Metrics.Pressure(RxSocketsMetrics.Backpressure.SinkOverflow);
             RecordError(new InvalidOperationException($"The send buffer overflowed: more than {_options.SinkBufferLimit} bytes were buffered through OnNext. Throttle the producer or use SendAsync."));
             FailConnection(new CloseStatus(CloseCode.InternalError, "send buffer overflow"));
             return;

@@ -80,6 +80,12 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     /// <summary>Timer that aborts the transport when the closing handshake takes longer than <see cref="WebSocketOptions.CloseTimeout"/>.</summary>
     private ITimer? _closeTimer;
 
+    /// <summary>The <see cref="Metrics"/> tag of <see cref="Side"/>.</summary>
+    private readonly System.Collections.Generic.KeyValuePair<string, object?> _sideTag;
+
+    /// <summary>When <see cref="Start()"/> ran (a <see cref="TimeProvider"/> timestamp), for <c>rxsockets.connection.duration</c>.</summary>
+    private long _startedAt;
+
     internal WebSocketConnection(ITransport transport, ConnectionSide side, WebSocketOptions options, HandshakeRequest? request, string? subprotocol, PerMessageDeflate? compression = null)
     {
         _transport = transport;
@@ -90,6 +96,8 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
         Subprotocol = subprotocol;
         Side = side;
         _logger = options.LoggerFactory?.CreateLogger<WebSocketConnection>() ?? NullLogger<WebSocketConnection>.Instance;
+        Metrics = RxSocketsMetrics.For(options.MeterFactory);
+        _sideTag = RxSocketsMetrics.SideTag(side);
         _closed = options.Execution.NewSignal();
         _incoming = new IncomingQueue<Message>(options.MaxQueue, options.Execution.RunContinuationsAsynchronously);
         Outbox = new Outbox(this, _engine, _lock, transport, options);
@@ -153,6 +161,9 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     /// <summary>Where the connection logs.</summary>
     internal ILogger Logger => _logger;
 
+    /// <summary>Where the connection reports its metrics.</summary>
+    internal RxSocketsMetrics Metrics { get; }
+
     /// <summary>Whether the transport was aborted.</summary>
     internal bool IsAborted => _abort.IsCancellationRequested;
 
@@ -163,6 +174,8 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     internal void Start()
     {
         Log.Opened(_logger, Id, Side, Request?.Path);
+        _startedAt = _options.TimeProvider.GetTimestamp();
+        Metrics.Opened(_sideTag);
         if (_options.PingInterval is TimeSpan interval)
         {
             EnsureKeepAlive().Start(interval);
@@ -322,6 +335,7 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
             }
 
             Volatile.Read(ref _keepAlive)?.End();
+            Metrics.Closed(_sideTag, _options.TimeProvider.GetElapsedTime(_startedAt), (int)closed.Code, closed.ReceivedThenSent);
             _closed.TrySetResult();
             HandlerCancellation.CancelOnceDrained();
             Log.Closed(_logger, Id, _closedException?.Message ?? "closed");

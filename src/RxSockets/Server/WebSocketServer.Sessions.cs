@@ -20,12 +20,14 @@ public sealed partial class WebSocketServer
         await ThreadPoolSwitch.Yield(); // off the accept loop
         ITransport? transport = null;
         WebSocketConnection? connection = null;
+        using HandshakeTelemetry telemetry = RxSocketsTelemetry.StartHandshake(_options.MeterFactory, _options.TimeProvider);
         try
         {
             bool overRate = _handshakeRate is not null && !_handshakeRate.TryTake();
             if (overRate && _options.Tls is not null)
             {
                 socket.Close(0); // no TLS handshake is spent on a client over the limit, so no HTTP answer either
+                telemetry.Failed("rate_limited");
                 return;
             }
 
@@ -34,6 +36,7 @@ public sealed partial class WebSocketServer
                 : await AcceptTlsAsync(socket).ConfigureAwait(false);
             if (transport is null)
             {
+                telemetry.Failed("tls");
                 return;
             }
 
@@ -41,17 +44,17 @@ public sealed partial class WebSocketServer
             {
                 var retry = new HttpHeaders();
                 retry.Add("Retry-After", "1");
-                await RespondAsync(transport, HandshakeResponse.CreateError(429, "Too many handshakes; try again later.", retry), null).ConfigureAwait(false);
+                await RespondAsync(transport, HandshakeResponse.CreateError(429, "Too many handshakes; try again later.", retry), null, telemetry).ConfigureAwait(false);
                 return;
             }
 
             if (_options.MaxConnections > 0 && active > _options.MaxConnections)
             {
-                await RespondAsync(transport, HandshakeResponse.CreateError(503, "Too many connections; try again later."), null).ConfigureAwait(false);
+                await RespondAsync(transport, HandshakeResponse.CreateError(503, "Too many connections; try again later."), null, telemetry).ConfigureAwait(false);
                 return;
             }
 
-            connection = await HandshakeAsync(transport).ConfigureAwait(false);
+            connection = await HandshakeAsync(transport, telemetry).ConfigureAwait(false);
             if (connection is null)
             {
                 return;
@@ -114,7 +117,7 @@ public sealed partial class WebSocketServer
     }
 
     /// <summary>Reads and answers the opening handshake within the open timeout; returns the started connection, or null if it was answered with plain HTTP.</summary>
-    private async Task<WebSocketConnection?> HandshakeAsync(ITransport transport)
+    private async Task<WebSocketConnection?> HandshakeAsync(ITransport transport, HandshakeTelemetry telemetry)
     {
         using var timeout = new CancellationTokenSource(_options.OpenTimeout, _options.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token);
@@ -122,11 +125,14 @@ public sealed partial class WebSocketServer
         HandshakeRequest? request;
         try
         {
-            request = await ReadRequestAsync(transport, linked.Token).ConfigureAwait(false);
+            request = await ReadRequestAsync(transport, telemetry, linked.Token).ConfigureAwait(false);
             if (request is null)
             {
-                return null; // the client went away before sending a whole request
+                telemetry.Failed("closed");
+                return null; // the client went away before sending a whole request (or got an error answer)
             }
+
+            telemetry.SetRequest(request);
 
             // Off the socket's receive loop, which ran the read inline (SocketTransport): what follows
             // runs user code (ProcessRequest, Joined observers, the handler) that may block.
@@ -134,7 +140,7 @@ public sealed partial class WebSocketServer
 
             if (_shutdown.IsCancellationRequested)
             {
-                await RespondAsync(transport, HandshakeResponse.CreateError(503, "The server is shutting down."), remote).ConfigureAwait(false);
+                await RespondAsync(transport, HandshakeResponse.CreateError(503, "The server is shutting down."), remote, telemetry).ConfigureAwait(false);
                 return null;
             }
 
@@ -154,7 +160,7 @@ public sealed partial class WebSocketServer
 
                 if (answer is not null)
                 {
-                    await RespondAsync(transport, answer, remote).ConfigureAwait(false);
+                    await RespondAsync(transport, answer, remote, telemetry).ConfigureAwait(false);
                     return null;
                 }
             }
@@ -162,7 +168,7 @@ public sealed partial class WebSocketServer
             ServerHandshakeResult result = _handshake.Negotiate(request);
             if (!result.IsAccepted)
             {
-                await RespondAsync(transport, result.Response, remote).ConfigureAwait(false);
+                await RespondAsync(transport, result.Response, remote, telemetry).ConfigureAwait(false);
                 return null;
             }
 
@@ -183,28 +189,31 @@ public sealed partial class WebSocketServer
                 throw;
             }
 
+            telemetry.Accepted(101, result.Subprotocol);
             connection.Start();
             return connection;
         }
         catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
         {
-            await RespondAsync(transport, HandshakeResponse.CreateError(503, "The server is shutting down."), remote).ConfigureAwait(false);
+            await RespondAsync(transport, HandshakeResponse.CreateError(503, "The server is shutting down."), remote, telemetry).ConfigureAwait(false);
             return null;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             // A client that trickles bytes (slowloris) or never sends: drop it without an answer.
             Log.HandshakeRejected(_logger, remote, 0, "open timeout");
+            telemetry.Failed("timeout");
             return null;
         }
         catch (Exception ex) when (ex is System.IO.IOException or SocketException or ObjectDisposedException)
         {
+            telemetry.Failed("reset");
             return null; // reset during the handshake
         }
     }
 
     /// <summary>Reads one HTTP request head; answers malformed or oversized ones (400, 414, 431, 505) and returns null.</summary>
-    private async Task<HandshakeRequest?> ReadRequestAsync(ITransport transport, CancellationToken cancellationToken)
+    private async Task<HandshakeRequest?> ReadRequestAsync(ITransport transport, HandshakeTelemetry telemetry, CancellationToken cancellationToken)
     {
         var parser = new HttpMessageParser(_options.Limits);
         PipeReader input = transport.Input;
@@ -219,7 +228,7 @@ public sealed partial class WebSocketServer
                 case HttpParseResult.Done:
                     return request;
                 case HttpParseResult.Error:
-                    await RespondAsync(transport, _handshake.Reject(error).Response, transport.RemoteEndPoint?.ToString()).ConfigureAwait(false);
+                    await RespondAsync(transport, _handshake.Reject(error).Response, transport.RemoteEndPoint?.ToString(), telemetry).ConfigureAwait(false);
                     return null;
                 default:
                     if (read.IsCompleted)
@@ -233,9 +242,10 @@ public sealed partial class WebSocketServer
     }
 
     /// <summary>Writes a plain HTTP response (it carries <c>Connection: close</c>) and closes the transport.</summary>
-    private async Task RespondAsync(ITransport transport, HandshakeResponse response, string? remote)
+    private async Task RespondAsync(ITransport transport, HandshakeResponse response, string? remote, HandshakeTelemetry telemetry)
     {
         Log.HandshakeRejected(_logger, remote, response.StatusCode, response.ReasonPhrase);
+        telemetry.Rejected(response.StatusCode, response.ReasonPhrase);
         try
         {
             response.WriteTo(transport.Output);

@@ -51,23 +51,24 @@ public sealed partial class WebSocketServer
     private async Task RunAcceptedSessionAsync(ITransport transport, int active)
     {
         WebSocketConnection? connection = null;
+        using HandshakeTelemetry telemetry = RxSocketsTelemetry.StartHandshake(_options.MeterFactory, _options.TimeProvider);
         try
         {
             if (_handshakeRate is not null && !_handshakeRate.TryTake())
             {
                 var retry = new HttpHeaders();
                 retry.Add("Retry-After", "1");
-                await RespondAsync(transport, HandshakeResponse.CreateError(429, "Too many handshakes; try again later.", retry), null).ConfigureAwait(false);
+                await RespondAsync(transport, HandshakeResponse.CreateError(429, "Too many handshakes; try again later.", retry), null, telemetry).ConfigureAwait(false);
                 return;
             }
 
             if (_options.MaxConnections > 0 && active > _options.MaxConnections)
             {
-                await RespondAsync(transport, HandshakeResponse.CreateError(503, "Too many connections; try again later."), null).ConfigureAwait(false);
+                await RespondAsync(transport, HandshakeResponse.CreateError(503, "Too many connections; try again later."), null, telemetry).ConfigureAwait(false);
                 return;
             }
 
-            connection = await HandshakeAsync(transport).ConfigureAwait(false);
+            connection = await HandshakeAsync(transport, telemetry).ConfigureAwait(false);
             if (connection is null)
             {
                 return;

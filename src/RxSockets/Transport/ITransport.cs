@@ -60,7 +60,11 @@ internal interface ITransport : IAsyncDisposable
     /// <exception cref="NotSupportedException"><see cref="SendsDirect"/> is false.</exception>
     Task SendDirectAsync(ReadOnlyMemory<byte> payload);
 
-    /// <summary>Half-closes: no more bytes will be written (TCP FIN); reading may go on.</summary>
+    /// <summary>
+    /// Half-closes: no more bytes will be written (TCP FIN); reading may go on. A transport that
+    /// cannot half-close (a stream without a socket) ends reading instead, so the connection
+    /// finishes and releases it.
+    /// </summary>
     /// <returns>A task that completes once the output is shut down.</returns>
     ValueTask CloseOutputAsync();
 

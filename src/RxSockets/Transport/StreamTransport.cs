@@ -56,11 +56,24 @@ internal sealed class StreamTransport : ITransport
 
     public Task SendDirectAsync(ReadOnlyMemory<byte> payload) => throw new NotSupportedException("A stream transport sends only what is flushed to its output.");
 
+    /// <summary>
+    /// Half-closes the socket under the stream. A stream without a socket (an HTTP host's upgraded
+    /// stream) cannot half-close, and its owner closes the connection only once the stream is given
+    /// back: reading stops instead (this is only asked once both close frames were exchanged, when
+    /// nothing more may come, RFC 6455 §7.1.1), so the connection finishes and disposes the stream
+    /// without waiting for an end of stream that the peer would only send after ours.
+    /// </summary>
     public ValueTask CloseOutputAsync()
     {
+        if (_socket is null)
+        {
+            Input.CancelPendingRead();
+            return ValueTask.CompletedTask;
+        }
+
         try
         {
-            _socket?.Shutdown(SocketShutdown.Send);
+            _socket.Shutdown(SocketShutdown.Send);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {

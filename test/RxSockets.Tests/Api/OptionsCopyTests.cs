@@ -51,6 +51,7 @@ public sealed class OptionsCopyTests
         Type t when t == typeof(ProtocolLimits) => new ProtocolLimits { MaxMessageSize = 5 },
         Type t when t == typeof(TimeProvider) => new RecordingTimeProvider(),
         Type t when t == typeof(ILoggerFactory) => new NullLoggerFactory(),
+        Type t when t == typeof(System.Diagnostics.Metrics.IMeterFactory) => new TestMeterFactory(),
         Type t when t == typeof(IMaskKeyProvider) => new FixedMaskKeyProvider(42),
         Type t when t == typeof(PerMessageDeflateOptions) => new PerMessageDeflateOptions { Threshold = 9 },
         Type t when t == typeof(ConnectionExecution) => new SampleExecution(),

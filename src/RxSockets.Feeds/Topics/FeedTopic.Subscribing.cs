@@ -33,7 +33,7 @@ public sealed partial class FeedTopic
 
             _log.TrimByAge(_time, _time.GetTimestamp(), _historyAge);
             subscriber.Control = new Queue<PreparedMessage>(2);
-            subscriber.Control.Enqueue(Envelopes.Subscribed(Name, Epoch, _last));
+            subscriber.Control.Enqueue(Envelopes.Subscribed(Name, _epoch, _last));
             string? reset = null;
             if (since is not long seen)
             {
@@ -44,7 +44,7 @@ public sealed partial class FeedTopic
                 subscriber.Next = _log.OldestSeq; // a client with nothing asks for all that is kept: no state to reset, any epoch
                 subscriber.Conflation = Conflation.None;
             }
-            else if (epoch != Epoch || seen > _last)
+            else if (epoch != _epoch || seen > _last)
             {
                 reset = "epoch";
             }

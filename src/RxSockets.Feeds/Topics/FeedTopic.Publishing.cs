@@ -169,6 +169,11 @@ public sealed partial class FeedTopic
             TopicSubscriber subscriber = _subscribers[i];
             if (subscriber.State == SubscriberState.Live)
             {
+                if (seq < subscriber.Next)
+                {
+                    continue; // it resumed from another node that was ahead of this one: it has this message
+                }
+
                 if (subscriber.Outlet.TrySend(entry.Frame))
                 {
                     continue;

@@ -115,7 +115,21 @@ public sealed partial class RedisFeedBackplane : IFeedBackplane, IAsyncDisposabl
         configuration.AbortOnConnectFail = true; // at start only: a clear error (see above)
         configuration.ConnectTimeout = (int)options.ConnectTimeout.TotalMilliseconds;
         configuration.ConnectRetry = 1;
-        ConnectionMultiplexer multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
+        ConnectionMultiplexer multiplexer;
+        try
+        {
+            multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisConnectionException ex)
+        {
+            throw new RedisConnectionException(
+                ex.FailureType,
+                CommandFlags.None,
+                $"The Redis backplane could not reach Redis at {string.Join(", ", configuration.EndPoints)} within {options.ConnectTimeout.TotalSeconds:0.###} s, so the server does not start with topics of its own that other nodes would not see. Start Redis (or fix RedisBackplaneOptions.Configuration) and try again.",
+                ex,
+                ex.CommandStatus);
+        }
+
         return new RedisFeedBackplane(multiplexer, ownsMultiplexer: true, options);
     }
 

@@ -28,4 +28,7 @@ internal static partial class RedisLog
 
     [LoggerMessage(EventId = 2207, Level = LogLevel.Warning, Message = "Redis backplane: an unreadable message on channel {Channel} was ignored.")]
     public static partial void BadPayload(ILogger logger, string channel);
+
+    [LoggerMessage(EventId = 2208, Level = LogLevel.Error, Message = "Redis backplane: topic {Topic} failed to take a message; it goes on with the next.")]
+    public static partial void TurnFailed(ILogger logger, string topic, Exception exception);
 }

@@ -146,17 +146,26 @@ internal sealed class RedisTopicLink : IFeedBackplaneTopic
             {
                 while (_items.Reader.TryRead(out Item item))
                 {
-                    if (item.IsCatchUp)
+                    try
                     {
-                        await CatchUpAsync().ConfigureAwait(false);
+                        if (item.IsCatchUp)
+                        {
+                            await CatchUpAsync().ConfigureAwait(false);
+                        }
+                        else if (TryParse(item.Payload, out string? epoch, out FeedRecord record))
+                        {
+                            await TakeAsync(epoch, record).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            RedisLog.BadPayload(_owner.Logger, _channelName.ToString());
+                        }
                     }
-                    else if (TryParse(item.Payload, out string? epoch, out FeedRecord record))
+                    catch (Exception ex) when (ex is not OperationCanceledException)
                     {
-                        await TakeAsync(epoch, record).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        RedisLog.BadPayload(_owner.Logger, _channelName.ToString());
+                        // The loop must outlive one bad turn, or the topic would stop receiving for good;
+                        // the next step in the sequence catches up what this turn did not deliver.
+                        RedisLog.TurnFailed(_owner.Logger, _topic, ex);
                     }
                 }
             }

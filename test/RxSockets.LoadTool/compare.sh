@@ -6,7 +6,7 @@
 #                                      [--scenarios "small small-rx latency large idle idle-stepped"] [--max-seconds S]
 #                                      [--baseline GIT-REF] [--servers "rxsockets base kestrel ..."]
 #                                      [--warm-seconds S] [--inline-completions]
-#                                      [--kestrel-inline-scheduling]
+#                                      [--kestrel-inline-scheduling] [--portable]
 #
 # --baseline REF adds the Echo example as built at REF (servers "base" and "base-rx"): a
 # before/after A/B of a change, alternated in the same run. --servers keeps only the named servers
@@ -18,6 +18,8 @@
 # Everything runs on 127.0.0.1; every process it starts is stopped by PID on exit; the whole run
 # stops by itself after --max-seconds (default 1500) whatever is left. --warm-seconds (default 45)
 # is the least small-scenario load each server gets before anything is measured.
+# --portable adds "rxsockets-portable": the async Echo example with the socket poller off
+# (RXSOCKETS_SOCKET_POLLER=0, the runtime's own socket async I/O), to weigh the poller default.
 # --inline-completions starts every server with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
 # (the runtime runs socket continuations on its epoll thread instead of the thread pool;
 # process-wide). --kestrel-inline-scheduling also turns on Kestrel's UnsafePreferInlineScheduling
@@ -29,7 +31,7 @@ REPS=3 DURATION=5 WARMUP=2 IDLE=5000 MAX_SECONDS=1500 WARM_SECONDS=45
 SCENARIOS="small small-rx latency large idle idle-stepped"
 OUT=/tmp/perf-compare-$(date +%Y%m%d-%H%M%S)
 SERVER_CPU=0 CLIENT_CPU=1
-BASELINE="" ONLY=""
+BASELINE="" ONLY="" PORTABLE=""
 SERVER_ENV=() KESTREL_ARGS=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -44,6 +46,7 @@ while [ $# -gt 0 ]; do
     --servers) ONLY=$2; shift 2 ;;
     --inline-completions) SERVER_ENV=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1); shift ;;
     --kestrel-inline-scheduling) KESTREL_ARGS=" --unsafe-inline-scheduling"; shift ;;
+    --portable) PORTABLE=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -125,6 +128,7 @@ server_command() { # name port
   case "$1" in
     rxsockets)    echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2" ;;
     rxsockets-rx) echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2 --rx" ;;
+    rxsockets-portable) echo "env RXSOCKETS_SOCKET_POLLER=0 dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2" ;;
     base)         echo "dotnet $OUT/bin/Echo-base/Echo.dll --host 127.0.0.1 --port $2" ;;
     base-rx)      echo "dotnet $OUT/bin/Echo-base/Echo.dll --host 127.0.0.1 --port $2 --rx" ;;
     kestrel)      echo "dotnet $OUT/bin/RxSockets.Benchmarks.Kestrel/RxSockets.Benchmarks.Kestrel.dll --urls http://127.0.0.1:$2$KESTREL_ARGS" ;;
@@ -153,7 +157,7 @@ args_for() { # scenario
 servers_for() { # scenario
   local all
   case "$1" in
-    small|latency|large|idle|idle-stepped) all="rxsockets ${BASELINE:+base }kestrel reflector" ;;
+    small|latency|large|idle|idle-stepped) all="rxsockets ${PORTABLE:+rxsockets-portable }${BASELINE:+base }kestrel reflector" ;;
     small-rx)                 all="rxsockets-rx rxsockets${BASELINE:+ base-rx base}" ;;
   esac
   if [ -z "$ONLY" ]; then echo "$all"; return; fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fan-out side by side (issue 21; docs/performance.md, "Fan-out"): one publisher -> N subscribers over
+# Fan-out side by side (docs/performance.md, "Fan-out"): one publisher -> N subscribers over
 # real sockets on 127.0.0.1, measured by the load tool's neutral raw-socket driver (LoadTool fanout).
 #
 #   test/RxSockets.LoadTool/fanout.sh [--subscribers "1000 5000"] [--rate 10] [--size 75]

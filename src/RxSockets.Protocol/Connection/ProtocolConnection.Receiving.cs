@@ -53,18 +53,6 @@ public sealed partial class ProtocolConnection
     /// <summary>Incremental UTF-8 state of the text message being reassembled.</summary>
     private Utf8Validator _utf8;
 
-    /// <summary>Whether the message being reassembled is compressed (RSV1 on its first frame, RFC 7692 §6); its payload is inflated into <see cref="_messageBuffer"/>.</summary>
-    private bool _messageCompressed;
-
-    /// <summary>Whether any compressed payload byte arrived for the message being reassembled.</summary>
-    private bool _messageHasCompressedBytes;
-
-    /// <summary>Pooled scratch where masked compressed bytes are unmasked before inflating (never the pipe's memory); rented on first use.</summary>
-    private byte[]? _inflateInput;
-
-    /// <summary>Bytes of compressed input unmasked and inflated at a time.</summary>
-    private const int InflateInputSize = 16 * 1024;
-
     private enum ParseState
     {
         ReadHeader,
@@ -286,16 +274,6 @@ public sealed partial class ProtocolConnection
         return true;
     }
 
-    /// <summary>
-    /// The largest compressed frame accepted when <see cref="ProtocolLimits.MaxFrameSize"/> is
-    /// <paramref name="limit"/>: the limit plus deflate's worst-case growth of that many bytes,
-    /// zlib's <c>deflateBound</c> for fixed-Huffman blocks (about 1/8 and a few bytes), so any
-    /// compressor's output of a message within the limit is accepted.
-    /// </summary>
-    /// <param name="limit">The frame limit.</param>
-    /// <returns>The limit for a compressed frame.</returns>
-    public static long CompressedFrameLimit(long limit) => limit + (limit >> 3) + (limit >> 8) + (limit >> 9) + 16;
-
     /// <summary>The largest message, in (inflated) bytes: the limit, or what an array can hold without one.</summary>
     private long MaxMessageLength => _limits.MaxMessageSize > 0 ? Math.Min(_limits.MaxMessageSize, Array.MaxLength) : Array.MaxLength;
 
@@ -415,104 +393,6 @@ public sealed partial class ProtocolConnection
         }
     }
 
-    /// <summary>Unmasks compressed payload bytes in a pooled scratch buffer (masked input) and inflates them.</summary>
-    /// <returns><see langword="false"/> when the bytes failed the connection.</returns>
-    private bool InflatePayload(ReadOnlySpan<byte> source)
-    {
-        if (!_frame.IsMasked)
-        {
-            return Inflate(source);
-        }
-
-        _inflateInput ??= ArrayPool<byte>.Shared.Rent(InflateInputSize);
-        while (!source.IsEmpty)
-        {
-            int count = Math.Min(source.Length, _inflateInput.Length);
-            Span<byte> chunk = _inflateInput.AsSpan(0, count);
-            source[..count].CopyTo(chunk);
-            _frameMaskOffset = Masking.Apply(chunk, _frame.MaskKey, _frameMaskOffset);
-            if (!Inflate(chunk))
-            {
-                return false;
-            }
-
-            source = source[count..];
-        }
-
-        return true;
-    }
-
-    /// <summary>
-    /// Inflates compressed bytes into the reassembly buffer, growing it by doubling up to the
-    /// message limit, and fails with 1009 at the first byte past the limit: a small frame that
-    /// would inflate to gigabytes costs at most the limit in memory and the work to reach it
-    /// (RFC 7692 §8.1 decompression bombs). Text is validated as it is inflated.
-    /// </summary>
-    /// <returns><see langword="false"/> when the bytes failed the connection.</returns>
-    private bool Inflate(ReadOnlySpan<byte> input)
-    {
-        Debug.Assert(_deflate is not null, $"{nameof(_messageCompressed)} is only set when compression was negotiated");
-        long limit = MaxMessageLength;
-        Span<byte> probe = stackalloc byte[1];
-        while (true)
-        {
-            int capacity = _messageBuffer?.Length ?? 0;
-            int end = (int)Math.Min(capacity, limit);
-            scoped Span<byte> output;
-            if (_messageLength < end)
-            {
-                output = _messageBuffer.AsSpan(_messageLength, end - _messageLength);
-            }
-            else if (_messageLength < limit)
-            {
-                EnsureMessageCapacity((int)Math.Min(limit, Math.Max(4096L, capacity * 2L)));
-                continue;
-            }
-            else
-            {
-                output = probe; // at the limit: one more inflated byte means the message is too big
-            }
-
-            OperationStatus status = _deflate!.Inflate(input, output, out int consumed, out int written);
-            input = input[consumed..];
-            if (status == OperationStatus.InvalidData)
-            {
-                return Reject(ProtocolError.InvalidCompressedData);
-            }
-
-            if (written > 0)
-            {
-                if (output == probe)
-                {
-                    return Reject(ProtocolError.MessageTooBig);
-                }
-
-                Span<byte> inflated = output[..written];
-                _messageLength += written;
-
-                // §8.1 (RFC 6455) on the inflated text: fail at the first impossible byte.
-                if (_messageOpcode == Opcode.Text && !_utf8.TryAppend(inflated))
-                {
-                    return Reject(ProtocolError.InvalidUtf8);
-                }
-            }
-
-            if (status == OperationStatus.Done)
-            {
-                return true;
-            }
-        }
-    }
-
-    private void ReturnInflateInput()
-    {
-        if (_inflateInput is not null)
-        {
-            ArrayPool<byte>.Shared.Return(_inflateInput);
-            _inflateInput = null;
-        }
-    }
-
     /// <summary>Hands a reassembled message out as an event.</summary>
     private void CompleteMessage()
     {
@@ -582,59 +462,5 @@ public sealed partial class ProtocolConnection
             ArrayPool<byte>.Shared.Return(_messageBuffer);
             _messageBuffer = null;
         }
-    }
-
-    /// <summary>Parses a close frame (§5.5.1, §7.4) and runs the closing handshake.</summary>
-    private void ReceiveClose(ReadOnlySpan<byte> payload)
-    {
-        CloseStatus status;
-        if (payload.Length == 0)
-        {
-            status = new CloseStatus(CloseCode.NoStatusReceived);
-        }
-        else if (payload.Length == 1)
-        {
-            Fail(ProtocolError.InvalidClosePayload);
-            return;
-        }
-        else
-        {
-            ushort code = BinaryPrimitives.ReadUInt16BigEndian(payload);
-            if (!CloseStatus.IsValidOnWire(code))
-            {
-                Fail(ProtocolError.InvalidCloseCode);
-                return;
-            }
-
-            ReadOnlySpan<byte> reason = payload[2..];
-            if (!Utf8Validator.IsValid(reason))
-            {
-                Fail(ProtocolError.InvalidUtf8);
-                return;
-            }
-
-            status = new CloseStatus((CloseCode)code, reason.IsEmpty ? string.Empty : Encoding.UTF8.GetString(reason));
-        }
-
-        CloseReceived = status;
-        if (State == ConnectionState.Open)
-        {
-            // §5.5.1: the peer closed first; echo its close frame. Echo the original bytes rather
-            // than re-serializing, so a close without a code is answered without a code.
-            CloseReceivedThenSent = true;
-            QueueClose(status, payload, echo: true);
-        }
-
-        State = ConnectionState.Closing;
-        _parseState = ParseState.Discard;
-
-        // §7.1.1: the server closes the TCP connection first, once the handshake is complete.
-        if (Side == ConnectionSide.Server && IsCloseHandshakeComplete)
-        {
-            ShouldCloseTransport = true;
-        }
-
-        AddEvent(new ProtocolEvent(ProtocolEventType.Close, default, status));
-        Debug.Assert(IsCloseHandshakeComplete, $"{nameof(CloseSent)} must be set once a close was received");
     }
 }

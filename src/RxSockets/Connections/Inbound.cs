@@ -242,7 +242,7 @@ internal sealed class Inbound
 
         // The close goes through the outbox like any close, behind the answers accepted before it;
         // the engine sends the violation's status in place of this one.
-        if (!_owner.SubmitWithoutWaiting(OutgoingItem.Closing(new CloseStatus(CloseCode.ProtocolError))))
+        if (!_owner.Outbox.Post(OutgoingItem.Closing(new CloseStatus(CloseCode.ProtocolError))))
         {
             lock (_lock)
             {
@@ -330,7 +330,7 @@ internal sealed class Inbound
     /// <summary>
     /// The message for a received binary payload. A large payload keeps the engine's pooled array
     /// (one copy and no fresh memory for <see cref="WebSocketConnection.ReceivePooledAsync"/>); consumers that keep
-    /// messages get their own copy when they take it (<see cref="WebSocketConnection.Owned"/>). A small one is copied
+    /// messages get their own copy when they take it (<see cref="PooledPayload.Owned"/>). A small one is copied
     /// here: the engine keeps its buffer for the next message.
     /// </summary>
     private Message ReceivedBinary(ReadOnlyMemory<byte> payload)

@@ -2,7 +2,6 @@ using System;
 using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
-using System.Threading.Tasks.Sources;
 
 namespace RxSockets;
 
@@ -29,7 +28,7 @@ namespace RxSockets;
 /// </list>
 /// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
-internal sealed class IncomingQueue<T>
+internal sealed partial class IncomingQueue<T>
 {
     private readonly int _capacity;
     private readonly bool _runContinuationsAsynchronously;
@@ -241,6 +240,42 @@ internal sealed class IncomingQueue<T>
         return found;
     }
 
+    /// <summary>
+    /// One whole receive call when an item is already queued: takes it for <paramref name="consumer"/>
+    /// under one lock, as <see cref="Claim"/>, <see cref="TryRead"/> and <see cref="Release"/> would.
+    /// Takes nothing (false) when the queue is empty or the claim would fail; the caller then goes
+    /// the long way, which waits or reports the conflict.
+    /// </summary>
+    /// <param name="consumer">Who asks: a receive call.</param>
+    /// <param name="item">The item, or the default value.</param>
+    /// <returns>Whether an item was taken.</returns>
+    public bool TryTake(Consumer consumer, out T item)
+    {
+        Debug.Assert(consumer is Consumer.Receive, "a single receive call");
+        Signal? writer;
+        lock (this)
+        {
+            if (_count == 0 || _claimed || _consumer == Consumer.Rx)
+            {
+                item = default!;
+                return false;
+            }
+
+            _consumer = consumer;
+            item = _items![_head];
+            _items[_head] = default!;
+            _head = (_head + 1) % _items.Length;
+            _count--;
+            _taken++;
+            _busy = true;
+            writer = _writer;
+            _writer = null;
+        }
+
+        writer?.Complete(true, null);
+        return true;
+    }
+
     /// <summary>Waits until an item is there (true) or the queue is completed and empty (false, or the completion error thrown).</summary>
     /// <param name="cancellationToken">Cancels the wait; the queue stays as it was.</param>
     /// <returns>Whether an item can be read.</returns>
@@ -399,69 +434,5 @@ internal sealed class IncomingQueue<T>
 
         _items = grown;
         _head = 0;
-    }
-
-    /// <summary>
-    /// A wait, reused: armed under the queue's lock for each wait, completed once by whoever clears
-    /// the queue's reference to it under the lock (a write, a read, completion, or the wait's
-    /// cancellation, which checks that the wait it was registered for is still the current one).
-    /// </summary>
-    private sealed class Signal(IncomingQueue<T> owner) : IValueTaskSource<bool>
-    {
-        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = owner._runContinuationsAsynchronously };
-        private CancellationTokenRegistration _registration;
-
-        /// <summary>The token of the current wait: a late callback of an earlier wait's registration must not end a wait with another token.</summary>
-        private CancellationToken _token;
-
-        /// <summary>Starts a new wait. Called under the queue's lock; the previous wait's result has been taken.</summary>
-        public ValueTask<bool> Arm(CancellationToken cancellationToken)
-        {
-            _core.Reset();
-            short version = _core.Version;
-            _token = cancellationToken;
-            _registration = cancellationToken.CanBeCanceled
-                ? cancellationToken.UnsafeRegister(static (state, token) => ((Signal)state!).OnCancelled(token), this)
-                : default;
-            return new ValueTask<bool>(this, version);
-        }
-
-        /// <summary>Ends the wait; the caller cleared the queue's reference to it under the lock, so it is the only one completing it.</summary>
-        public void Complete(bool result, Exception? error)
-        {
-            _registration.Unregister();
-            _registration = default;
-            if (error is null)
-            {
-                _core.SetResult(result);
-            }
-            else
-            {
-                _core.SetException(error);
-            }
-        }
-
-        public bool GetResult(short token) => _core.GetResult(token);
-
-        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-            _core.OnCompleted(continuation, state, token, flags);
-
-        private void OnCancelled(CancellationToken token)
-        {
-            lock (owner)
-            {
-                if (owner._reader != this || _token != token)
-                {
-                    return; // the wait ended already, or this is a later wait with another token
-                }
-
-                owner._reader = null;
-            }
-
-            _registration = default; // this is its callback: nothing to unregister
-            _core.SetException(new OperationCanceledException(token));
-        }
     }
 }

@@ -88,7 +88,7 @@ internal sealed class KeepAlive
     {
         byte[] payload = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(payload, id);
-        return _owner.SubmitWithoutWaiting(OutgoingItem.Ping(payload));
+        return _owner.Outbox.Post(OutgoingItem.Ping(payload));
     }
 
     /// <summary>Starts keepalive: the first ping goes out one <see cref="WebSocketOptions.PingInterval"/> from now.</summary>

@@ -120,7 +120,8 @@ internal sealed partial class Outbox
     /// <param name="flush">When written here: the flush to finish with <see cref="EndInlineWrite"/> or <see cref="CompleteInlineWriteAsync"/>.</param>
     /// <param name="written">When queued and <paramref name="awaited"/>: completes once the frame is written, faults if it never will be.</param>
     /// <returns>
-    /// <see cref="Submitted.Written"/> (finish <paramref name="flush"/>), <see cref="Submitted.Queued"/>,
+    /// <see cref="Submitted.Done"/> (written and flushed), <see cref="Submitted.Written"/> (finish
+    /// <paramref name="flush"/>), <see cref="Submitted.Queued"/>,
     /// or <see cref="Submitted.Refused"/>: the connection no longer sends (a message) or has ended (anything).
     /// </returns>
     /// <exception cref="ArgumentException">A text message with a lone surrogate, written here: nothing was sent and the connection goes on.</exception>
@@ -131,6 +132,8 @@ internal sealed partial class Outbox
         bool drain = false;
         Exception? failure = null;
         ArrayBufferWriter<byte>? scratch = null;
+        TaskCompletionSource? idleNow = null;
+        Submitted submitted = Submitted.Queued;
         lock (_lock)
         {
             if (_ended || (item.Kind != OutgoingKind.Close && _engine.State != ConnectionState.Open))
@@ -163,7 +166,19 @@ internal sealed partial class Outbox
                         }
 
                         flush = FlushAsync(_transport.Output, direct);
-                        return Submitted.Written;
+                        if (flush.IsCompletedSuccessfully && !flush.Result.IsCanceled && !EngineHasWork())
+                        {
+                            // Handed off at once and nothing else owed (nothing can be queued while
+                            // this thread holds the lock): the output is free again without a second lock.
+                            _writing = false;
+                            idleNow = _idle;
+                            _idle = null;
+                            submitted = Submitted.Done;
+                        }
+                        else
+                        {
+                            return Submitted.Written;
+                        }
                     }
                 }
                 catch (ArgumentException)
@@ -188,10 +203,16 @@ internal sealed partial class Outbox
                 Enqueue(item);
             }
 
-            if (failure is null && !_writing)
+            if (failure is null && !_writing && submitted != Submitted.Done)
             {
                 _writing = drain = true;
             }
+        }
+
+        if (submitted == Submitted.Done)
+        {
+            idleNow?.TrySetResult();
+            return Submitted.Done;
         }
 
         if (scratch is not null)
@@ -221,6 +242,46 @@ internal sealed partial class Outbox
         }
 
         return Submitted.Queued;
+    }
+
+    /// <summary>
+    /// Submits an item nobody waits on (sink, <c>TrySend</c>, pings); a write made here finishes
+    /// its flush in the background, a failure of which fails the connection.
+    /// </summary>
+    /// <returns>Whether the item was accepted.</returns>
+    public bool Post(in OutgoingItem item)
+    {
+        switch (Submit(item, awaited: false, out ValueTask<FlushResult> flush, out _))
+        {
+            case Submitted.Done:
+                return true;
+
+            case Submitted.Written when flush.IsCompletedSuccessfully && !flush.Result.IsCanceled:
+                EndInlineWrite();
+                return true;
+
+            case Submitted.Written:
+                _ = FinishFlushAsync(CompleteInlineWriteAsync(flush));
+                return true;
+
+            case Submitted.Queued:
+                return true;
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Waits for a background flush; a failure has already failed the connection, which the incoming stream reports.</summary>
+    private static async Task FinishFlushAsync(Task flushed)
+    {
+        try
+        {
+            await flushed.ConfigureAwait(false);
+        }
+        catch (ConnectionClosedException)
+        {
+        }
     }
 
     /// <summary>
@@ -294,80 +355,6 @@ internal sealed partial class Outbox
         if (drain)
         {
             _ = DrainAsync();
-        }
-    }
-
-    /// <summary>
-    /// Completes once the engine's own frames have been written, or at once when there are none
-    /// (the read loop's backpressure when the engine owes the most pongs it keeps).
-    /// </summary>
-    /// <returns>A task that completes when they are written or the outbox ended.</returns>
-    public Task EngineOutputWrittenAsync()
-    {
-        lock (_lock)
-        {
-            if (_ended || !_engine.HasPendingOutput)
-            {
-                return Task.CompletedTask;
-            }
-
-            _engineOutputWritten ??= _options.Execution.NewSignal();
-            Task written = _engineOutputWritten.Task;
-            if (!_writing)
-            {
-                _writing = true;
-                _ = DrainAsync();
-            }
-
-            return written;
-        }
-    }
-
-    /// <summary>Waits until the buffered bytes are at or below a quarter of the high-water mark.</summary>
-    /// <param name="cancellationToken">Stops waiting.</param>
-    /// <returns>A task that completes when there is room.</returns>
-    /// <exception cref="ConnectionClosedException">The connection no longer sends.</exception>
-    public async ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            TaskCompletionSource room;
-            lock (_lock)
-            {
-                if (_ended || _engine.State != ConnectionState.Open)
-                {
-                    throw _owner.ClosedError();
-                }
-
-                room = _room ??= _options.Execution.NewSignal();
-            }
-
-            // The signal is published before the count is read (a full fence between them), and a
-            // release lowers the count before it looks for a signal: a release in between completes
-            // this very signal, so none is missed.
-            Interlocked.MemoryBarrier();
-            if (Volatile.Read(ref _bufferedBytes) <= _options.WriteHighWaterMark / 4)
-            {
-                return;
-            }
-
-            await room.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Completes once nothing is queued and nobody writes (the queue drained, or the outbox ended).</summary>
-    /// <returns>A task that completes when the outbox is idle.</returns>
-    public Task IdleAsync()
-    {
-        lock (_lock)
-        {
-            if (!_writing && _count == 0)
-            {
-                return Task.CompletedTask;
-            }
-
-            _idle ??= _options.Execution.NewSignal();
-            return _idle.Task;
         }
     }
 
@@ -476,27 +463,6 @@ internal sealed partial class Outbox
         Release(item.Size);
     }
 
-    /// <summary>Returns buffered bytes; wakes waiters for room at the low-water mark.</summary>
-    private void Release(long size)
-    {
-        if (size == 0)
-        {
-            return;
-        }
-
-        long left = Interlocked.Add(ref _bufferedBytes, -size);
-        if (left <= _options.WriteHighWaterMark / 4 && Volatile.Read(ref _room) is not null)
-        {
-            TaskCompletionSource? room;
-            lock (_lock)
-            {
-                room = _room;
-                _room = null;
-            }
-
-            room?.TrySetResult();
-        }
-    }
 }
 
 /// <summary>What <see cref="Outbox.Submit"/> did with an item.</summary>
@@ -504,6 +470,9 @@ internal enum Submitted
 {
     /// <summary>Not accepted: the connection no longer sends.</summary>
     Refused,
+
+    /// <summary>Written into the transport and handed off on the caller's thread; the output is free again, nothing left to finish.</summary>
+    Done,
 
     /// <summary>Written into the transport on the caller's thread; the caller finishes its flush.</summary>
     Written,

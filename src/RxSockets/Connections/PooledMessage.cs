@@ -32,6 +32,9 @@ public readonly struct PooledMessage : IDisposable
         _payload = payload;
     }
 
+    /// <summary>A received message with the pooled payload it may hold.</summary>
+    internal static PooledMessage Of(Message message) => new(message, PooledPayload.Of(message));
+
     /// <summary>The message; its payload is valid until <see cref="Dispose"/>.</summary>
     public Message Message { get; }
 

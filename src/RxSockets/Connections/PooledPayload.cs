@@ -133,4 +133,11 @@ internal sealed class PooledPayload : MemoryManager<byte>
 
     private static ObjectDisposedException Disposed() =>
         new(nameof(PooledMessage), "The pooled message was disposed: its payload went back to the pool.");
+
+    /// <summary>
+    /// <paramref name="message"/> with a payload of its own: a pooled payload is copied and goes
+    /// back to the pool (STYLE S6: whoever takes a message this way may keep it).
+    /// </summary>
+    internal static Message Owned(Message message) =>
+        Of(message) is { } pooled ? Message.FromBinary(pooled.CopyAndRelease()) : message;
 }

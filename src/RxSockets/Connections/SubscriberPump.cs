@@ -116,7 +116,7 @@ internal sealed class SubscriberPump
                     continue;
                 }
 
-                message = WebSocketConnection.Owned(message); // observers may keep what they get
+                message = PooledPayload.Owned(message); // observers may keep what they get
                 foreach (IObserver<Message> observer in subscribers)
                 {
                     try

@@ -21,9 +21,10 @@ public sealed partial class WebSocketConnection
     /// <exception cref="ConnectionClosedException">The connection closed; <see cref="ConnectionClosedException.IsNormal"/> tells whether normally.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="InvalidOperationException">Another receive or enumeration is in progress, or the messages go to Rx subscribers.</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // a receive loop waits once per batch: no new state-machine box each time
-    public async ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken = default) =>
-        Owned(await ReceiveQueuedAsync(cancellationToken).ConfigureAwait(false));
+    public ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken = default) =>
+        !cancellationToken.IsCancellationRequested && _incoming.TryTake(IncomingQueue<Message>.Consumer.Receive, out Message message)
+            ? new ValueTask<Message>(PooledPayload.Owned(message))
+            : WaitAndReceiveAsync(cancellationToken);
 
     /// <summary>
     /// Receives the next message without copying a large payload: binary messages above 16 KiB
@@ -46,12 +47,10 @@ public sealed partial class WebSocketConnection
     /// }
     /// </code>
     /// </example>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<PooledMessage> ReceivePooledAsync(CancellationToken cancellationToken = default)
-    {
-        Message message = await ReceiveQueuedAsync(cancellationToken).ConfigureAwait(false);
-        return new PooledMessage(message, PooledPayload.Of(message));
-    }
+    public ValueTask<PooledMessage> ReceivePooledAsync(CancellationToken cancellationToken = default) =>
+        !cancellationToken.IsCancellationRequested && _incoming.TryTake(IncomingQueue<Message>.Consumer.Receive, out Message message)
+            ? new ValueTask<PooledMessage>(PooledMessage.Of(message))
+            : WaitAndReceivePooledAsync(cancellationToken);
 
     /// <summary>Receives the next message and returns its text (binary messages are decoded as UTF-8).</summary>
     /// <param name="cancellationToken">Cancels the wait (the connection stays open).</param>
@@ -91,7 +90,7 @@ public sealed partial class WebSocketConnection
 
                 while (_incoming.TryRead(out Message message))
                 {
-                    yield return Owned(message);
+                    yield return PooledPayload.Owned(message);
                 }
             }
         }
@@ -100,6 +99,16 @@ public sealed partial class WebSocketConnection
             _incoming.Release();
         }
     }
+
+    /// <summary>A receive call that has to wait for its message (or report why it cannot have one).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // a receive loop waits once per batch: no new state-machine box each time
+    private async ValueTask<Message> WaitAndReceiveAsync(CancellationToken cancellationToken) =>
+        PooledPayload.Owned(await ReceiveQueuedAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>A pooled receive call that has to wait for its message (or report why it cannot have one).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<PooledMessage> WaitAndReceivePooledAsync(CancellationToken cancellationToken) =>
+        PooledMessage.Of(await ReceiveQueuedAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>Takes the next queued message as the read loop left it (a large payload may be pooled), as one receive call.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // a receive loop waits once per batch: no new state-machine box each time
@@ -128,11 +137,4 @@ public sealed partial class WebSocketConnection
             _incoming.Release();
         }
     }
-
-    /// <summary>
-    /// <paramref name="message"/> with a payload of its own: a pooled payload is copied and goes
-    /// back to the pool (STYLE S6: whoever takes a message this way may keep it).
-    /// </summary>
-    internal static Message Owned(Message message) =>
-        PooledPayload.Of(message) is { } pooled ? Message.FromBinary(pooled.CopyAndRelease()) : message;
 }

@@ -32,14 +32,17 @@ public sealed partial class WebSocketConnection
         // and has every reason to believe the message was not sent (as ManagedWebSocket does).
         cancellationToken.ThrowIfCancellationRequested();
         PooledPayload.Of(message)?.ThrowIfReleased(); // before anything is written: the connection goes on
-        switch (_outbox.Submit(OutgoingItem.Data(message), awaited: true, out ValueTask<FlushResult> flush, out Task? written))
+        switch (Outbox.Submit(OutgoingItem.Data(message), awaited: true, out ValueTask<FlushResult> flush, out Task? written))
         {
+            case Submitted.Done:
+                return ValueTask.CompletedTask;
+
             case Submitted.Written when flush.IsCompletedSuccessfully && !flush.Result.IsCanceled:
-                _outbox.EndInlineWrite();
+                Outbox.EndInlineWrite();
                 return ValueTask.CompletedTask;
 
             case Submitted.Written:
-                Task flushed = _outbox.CompleteInlineWriteAsync(flush);
+                Task flushed = Outbox.CompleteInlineWriteAsync(flush);
                 return new ValueTask(cancellationToken.CanBeCanceled ? flushed.WaitAsync(cancellationToken) : flushed);
 
             case Submitted.Queued:
@@ -99,7 +102,7 @@ public sealed partial class WebSocketConnection
     public bool TrySend(PreparedMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return _outbox.BufferedBytes < _options.WriteHighWaterMark && SubmitWithoutWaiting(OutgoingItem.Data(message));
+        return Outbox.BufferedBytes < _options.WriteHighWaterMark && Outbox.Post(OutgoingItem.Data(message));
     }
 
     /// <summary>
@@ -107,7 +110,7 @@ public sealed partial class WebSocketConnection
     /// or a broadcast) that wait to be handed to the transport: how far behind a slow peer is, as a
     /// browser's <c>WebSocket.bufferedAmount</c>. Text counts one byte per UTF-16 character.
     /// </summary>
-    public long BufferedBytes => _outbox.BufferedBytes;
+    public long BufferedBytes => Outbox.BufferedBytes;
 
     /// <summary>
     /// Waits until <see cref="BufferedBytes"/> is at or below a quarter of
@@ -117,7 +120,7 @@ public sealed partial class WebSocketConnection
     /// <returns>A task that completes when there is room.</returns>
     /// <exception cref="ConnectionClosedException">The connection is closing or closed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public ValueTask WaitForRoomAsync(CancellationToken cancellationToken = default) => _outbox.WaitForRoomAsync(cancellationToken);
+    public ValueTask WaitForRoomAsync(CancellationToken cancellationToken = default) => Outbox.WaitForRoomAsync(cancellationToken);
 
     /// <summary>
     /// Starts the closing handshake with <paramref name="code"/> and waits until the connection is
@@ -157,7 +160,7 @@ public sealed partial class WebSocketConnection
     {
         PooledPayload.Of(value)?.ThrowIfReleased(); // a disposed pooled message is the caller's error, not the connection's
         OutgoingItem item = OutgoingItem.Data(value);
-        long buffered = _outbox.BufferedBytes;
+        long buffered = Outbox.BufferedBytes;
         if (buffered > 0 && buffered + item.Size > _options.SinkBufferLimit)
         {
             RecordError(new InvalidOperationException($"The send buffer overflowed: more than {_options.SinkBufferLimit} bytes were buffered through OnNext. Throttle the producer or use SendAsync."));
@@ -167,7 +170,7 @@ public sealed partial class WebSocketConnection
 
         try
         {
-            if (!SubmitWithoutWaiting(item))
+            if (!Outbox.Post(item))
             {
                 Log.DroppedAfterClose(_logger, Id);
             }
@@ -195,47 +198,10 @@ public sealed partial class WebSocketConnection
         StartClose(status);
     }
 
-    /// <summary>
-    /// Submits an item nobody waits on (sink, <c>TrySend</c>, pings); a write made here finishes
-    /// its flush in the background, a failure of which fails the connection.
-    /// </summary>
-    /// <returns>Whether the item was accepted.</returns>
-    internal bool SubmitWithoutWaiting(in OutgoingItem item)
-    {
-        switch (_outbox.Submit(item, awaited: false, out ValueTask<FlushResult> flush, out _))
-        {
-            case Submitted.Written when flush.IsCompletedSuccessfully && !flush.Result.IsCanceled:
-                _outbox.EndInlineWrite();
-                return true;
-
-            case Submitted.Written:
-                _ = FinishFlushAsync(_outbox.CompleteInlineWriteAsync(flush));
-                return true;
-
-            case Submitted.Queued:
-                return true;
-
-            default:
-                return false;
-        }
-    }
-
-    /// <summary>Waits for a background flush; a failure has already failed the connection, which the incoming stream reports.</summary>
-    private static async Task FinishFlushAsync(Task flushed)
-    {
-        try
-        {
-            await flushed.ConfigureAwait(false);
-        }
-        catch (ConnectionClosedException)
-        {
-        }
-    }
-
     /// <summary>Queues a close frame behind everything accepted before it (if the connection still sends) and arms the close timeout.</summary>
     private void StartClose(CloseStatus status)
     {
-        if (SubmitWithoutWaiting(OutgoingItem.Closing(status)))
+        if (Outbox.Post(OutgoingItem.Closing(status)))
         {
             ArmCloseTimer();
         }
@@ -249,7 +215,7 @@ public sealed partial class WebSocketConnection
             _engine.Fail(status);
         }
 
-        _outbox.WriteEngineOutput();
+        Outbox.WriteEngineOutput();
         ArmCloseTimer();
     }
 }

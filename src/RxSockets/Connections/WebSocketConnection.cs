@@ -57,7 +57,7 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     private readonly ILogger _logger;
 
     /// <summary>Every frame this side sends goes through it.</summary>
-    private readonly Outbox _outbox;
+    internal Outbox Outbox { get; }
 
     /// <summary>The read loop and what it does with each event.</summary>
     private readonly Inbound _inbound;
@@ -96,8 +96,8 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
         _logger = options.LoggerFactory?.CreateLogger<WebSocketConnection>() ?? NullLogger<WebSocketConnection>.Instance;
         _closed = options.Execution.NewSignal();
         _incoming = new IncomingQueue<Message>(options.MaxQueue, options.Execution.RunContinuationsAsynchronously);
-        _outbox = new Outbox(this, _engine, _lock, transport, options);
-        _inbound = new Inbound(this, _engine, _lock, transport, options, _incoming, _outbox);
+        Outbox = new Outbox(this, _engine, _lock, transport, options);
+        _inbound = new Inbound(this, _engine, _lock, transport, options, _incoming, Outbox);
     }
 
     /// <summary>A short identifier, unique in this process, used in logs ("s12" for a server connection).</summary>
@@ -341,10 +341,10 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
             // Nothing queued can be sent any more (the engine is closed): its senders learn it now.
             // What the writer is writing (a close echo) goes on, but never waits on a peer that
             // stopped reading for longer than the close timeout.
-            _outbox.End(ClosedError());
+            Outbox.End(ClosedError());
             try
             {
-                await _outbox.IdleAsync().WaitAsync(_options.CloseTimeout, _options.TimeProvider).ConfigureAwait(false);
+                await Outbox.IdleAsync().WaitAsync(_options.CloseTimeout, _options.TimeProvider).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {

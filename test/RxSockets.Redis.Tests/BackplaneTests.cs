@@ -199,6 +199,43 @@ public sealed class BackplaneTests
     }
 
     [Test]
+    public async Task Publish_CostsOneRedisCallPerMessage_WhateverTheNodesAndSubscribers()
+    {
+        using RedisServer redis = await RedisServer.StartAsync(); // its own: counts only this test's commands
+        var source = new Subject<Message>();
+        await using Node a = await Node.StartAsync(redis, _prefix, hub => hub.Publish("t", source));
+        await using Node b = await Node.StartAsync(redis, _prefix, hub => hub.Relay("t"));
+        var clients = new List<TestFeedClient> { await a.ConnectAsync(), await a.ConnectAsync(), await b.ConnectAsync(), await b.ConnectAsync() };
+        foreach (TestFeedClient client in clients)
+        {
+            await client.SubscribeAsync("t");
+            await client.ExpectAsync("subscribed");
+        }
+
+        await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},allowAdmin=true");
+        await admin.GetDatabase().ExecuteAsync("CONFIG", "RESETSTAT");
+        for (int i = 1; i <= 50; i++)
+        {
+            source.OnNext(Message.FromText($"m{i}"));
+        }
+
+        foreach (TestFeedClient client in clients)
+        {
+            Assert.That((await ReadDataAsync(client, 50)).Select(e => e.Seq), Is.EqualTo(Enumerable.Range(1, 50).Select(i => (long)i)));
+            await client.DisposeAsync();
+        }
+
+        string stats = (string)(await admin.GetDatabase().ExecuteAsync("INFO", "commandstats"))!;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Calls(stats, "evalsha") + Calls(stats, "eval"), Is.EqualTo(50), "one script call per message: " + stats);
+            Assert.That(Calls(stats, "xadd"), Is.EqualTo(50));
+            Assert.That(Calls(stats, "publish"), Is.EqualTo(50), "one PUBLISH per message, not one per node or subscriber");
+            Assert.That(Calls(stats, "xrange") + Calls(stats, "xrevrange"), Is.Zero, "no catch-up reads when nothing is missed");
+        }
+    }
+
+    [Test]
     public async Task Broadcast_ReachesEveryConnectionOfEveryNode()
     {
         await using Node a = await Node.StartAsync(_redis, _prefix, _ => { });
@@ -230,5 +267,21 @@ public sealed class BackplaneTests
         }
 
         return got;
+    }
+
+    /// <summary>The <c>calls</c> of one command in <c>INFO commandstats</c> (<c>cmdstat_xadd:calls=50,…</c>), 0 when absent.</summary>
+    private static long Calls(string stats, string command)
+    {
+        foreach (string line in stats.Split('\n'))
+        {
+            string prefix = $"cmdstat_{command}:calls=";
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                string rest = line[prefix.Length..];
+                return long.Parse(rest[..rest.IndexOf(',', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
     }
 }

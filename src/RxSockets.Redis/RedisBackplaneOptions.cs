@@ -37,6 +37,14 @@ public sealed class RedisBackplaneOptions
     /// <summary>How long <see cref="RedisFeedBackplane.ConnectAsync"/> tries to reach Redis before it fails. Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often a topic that heard nothing on its channel checks Redis for messages it missed (one
+    /// small script call per quiet topic and node). A busy topic notices a miss at its next message;
+    /// this bounds how long a miss just before a quiet period (a reconnect racing a last publish) stays
+    /// unseen. Default 2 s.
+    /// </summary>
+    public TimeSpan CatchUpInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Where logs go (connection failures, lost messages, epoch changes); <see langword="null"/> for none.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
@@ -45,7 +53,7 @@ public sealed class RedisBackplaneOptions
 
     /// <summary>Checks the values and throws for the first invalid one.</summary>
     /// <exception cref="ArgumentException">Neither <see cref="Configuration"/> nor <see cref="Multiplexer"/> is set, or <see cref="KeyPrefix"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><see cref="ConnectTimeout"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="ConnectTimeout"/> or <see cref="CatchUpInterval"/> is not positive.</exception>
     public void Validate()
     {
         if (Multiplexer is null && string.IsNullOrWhiteSpace(Configuration))
@@ -59,5 +67,6 @@ public sealed class RedisBackplaneOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CatchUpInterval, TimeSpan.Zero);
     }
 }

@@ -45,6 +45,9 @@ public sealed partial class RedisFeedBackplane : IFeedBackplane, IAsyncDisposabl
     private long _connectionFailureCount;
     private int _disposed;
 
+    /// <summary>Asks quiet topics to check Redis for what they missed, every <see cref="RedisBackplaneOptions.CatchUpInterval"/>.</summary>
+    private readonly ITimer _catchUpTimer;
+
     private RedisFeedBackplane(IConnectionMultiplexer multiplexer, bool ownsMultiplexer, RedisBackplaneOptions options)
     {
         Multiplexer = multiplexer;
@@ -60,6 +63,7 @@ public sealed partial class RedisFeedBackplane : IFeedBackplane, IAsyncDisposabl
         multiplexer.ConnectionFailed += OnConnectionFailed;
         multiplexer.ConnectionRestored += OnConnectionRestored;
         BroadcastChannel = RedisChannel.Literal(KeyPrefix + "broadcast");
+        _catchUpTimer = TimeProvider.System.CreateTimer(static state => ((RedisFeedBackplane)state!).CatchUpQuietTopics(), this, options.CatchUpInterval, options.CatchUpInterval);
     }
 
     /// <summary>The connection to Redis.</summary>
@@ -169,6 +173,7 @@ public sealed partial class RedisFeedBackplane : IFeedBackplane, IAsyncDisposabl
             return;
         }
 
+        await _catchUpTimer.DisposeAsync().ConfigureAwait(false);
         foreach (RedisTopicLink link in _links.Keys)
         {
             await link.FlushAsync().ConfigureAwait(false);
@@ -208,6 +213,14 @@ public sealed partial class RedisFeedBackplane : IFeedBackplane, IAsyncDisposabl
         Interlocked.Increment(ref _epochChangeCount);
         _epochChanges.Add(1);
         RedisLog.EpochChanged(Logger, topic, oldEpoch, newEpoch);
+    }
+
+    private void CatchUpQuietTopics()
+    {
+        foreach (RedisTopicLink link in _links.Keys)
+        {
+            link.CatchUpIfQuiet();
+        }
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)

@@ -48,6 +48,9 @@ internal sealed class RedisTopicLink : IFeedBackplaneTopic
 
     private int _disposed;
 
+    /// <summary>1 when the channel delivered something since the last <see cref="CatchUpIfQuiet"/>.</summary>
+    private int _heard;
+
     public RedisTopicLink(RedisFeedBackplane owner, string topic, int historyCount, IFeedReceiver receiver)
     {
         _owner = owner;
@@ -62,7 +65,11 @@ internal sealed class RedisTopicLink : IFeedBackplaneTopic
         // Subscribe first, then read the history: what is published in between arrives on the channel
         // and is recognised as already held.
         _queue = owner.Multiplexer.GetSubscriber().Subscribe(_channel);
-        _queue.OnMessage(message => _items.Writer.TryWrite(new Item(message.Message)));
+        _queue.OnMessage(message =>
+        {
+            Volatile.Write(ref _heard, 1);
+            _items.Writer.TryWrite(new Item(message.Message));
+        });
         try
         {
             Apply(owner.Database.ScriptEvaluate(RedisScripts.Sync, _keys, SyncArguments()));
@@ -99,6 +106,15 @@ internal sealed class RedisTopicLink : IFeedBackplaneTopic
 
     /// <summary>Asks the loop to catch up from the history (the connection was restored).</summary>
     public void RequestCatchUp() => _items.Writer.TryWrite(Item.CatchUp);
+
+    /// <summary>Catches up when the channel was quiet since the last call: a message missed just before a quiet period is not left unseen.</summary>
+    public void CatchUpIfQuiet()
+    {
+        if (Interlocked.Exchange(ref _heard, 0) == 0)
+        {
+            RequestCatchUp();
+        }
+    }
 
     /// <summary>Waits until the publishes made so far have completed (or failed).</summary>
     public Task FlushAsync() => _lastPublish;

@@ -91,8 +91,9 @@ public sealed partial class FeedTopic
                 {
                     // Messages between are lost for good: what history held before them cannot be resumed across the gap.
                     _log.Clear(_last);
-                    if (!reset && _last > 0)
+                    if (!reset)
                     {
+                        // Also with nothing received yet: a subscriber that resumed ahead of this node must not skip silently.
                         ResetAllLocked("history", null, ref resets);
                         reset = true;
                     }

@@ -97,6 +97,18 @@ public sealed class BackplaneTests
     }
 
     [Test]
+    public void Attach_ResumeAheadOfANodeThatHasNothing_ThenAStep_IsReset()
+    {
+        FeedTopic topic = _hub.Relay("t");
+        FakeOutlet outlet = Attach(topic, since: 50, epoch: "E1"); // this node has received nothing yet
+
+        _backplane.Deliver("E1", Record(95), Record(96)); // 51..94 are not to be had
+
+        Assert.That(outlet.Received.Select(r => (r.Envelope.Type, r.Envelope.Seq)),
+            Is.EqualTo(new[] { ("subscribed", 0L), ("reset", 0L), ("data", 96L) }));
+    }
+
+    [Test]
     public void Receive_Duplicates_AreIgnored()
     {
         FeedTopic topic = _hub.Relay("t");

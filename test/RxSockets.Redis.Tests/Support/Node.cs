@@ -27,9 +27,11 @@ internal sealed class Node : IAsyncDisposable
 
     public Uri Uri => Server.Uri;
 
-    public static async Task<Node> StartAsync(RedisServer redis, string prefix, Action<FeedHub> topics, int port = 0)
+    public static async Task<Node> StartAsync(RedisServer redis, string prefix, Action<FeedHub> topics, int port = 0, Action<RedisBackplaneOptions>? configure = null)
     {
-        RedisFeedBackplane backplane = await RedisFeedBackplane.ConnectAsync(new RedisBackplaneOptions { Configuration = redis.Configuration, KeyPrefix = prefix }, CancellationToken.None);
+        var backplaneOptions = new RedisBackplaneOptions { Configuration = redis.Configuration, KeyPrefix = prefix };
+        configure?.Invoke(backplaneOptions);
+        RedisFeedBackplane backplane = await RedisFeedBackplane.ConnectAsync(backplaneOptions, CancellationToken.None);
         var hub = new FeedHub(new FeedHubOptions { Backplane = backplane });
         topics(hub);
         var options = new WebSocketServerOptions { Host = "127.0.0.1", Port = port, Subprotocols = [FeedHub.Subprotocol], ProcessRequest = FeedHub.ServeClientScriptAsync };

@@ -4,11 +4,12 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using RxSockets.Cli.Load;
 
 namespace RxSockets.LoadTool;
 
 /// <summary>What a fan-out run shares between its connections: whether it measures now, and the latency histograms.</summary>
-public sealed class FanOutMeasure
+internal sealed class FanOutMeasure
 {
     private const int Stripes = 16;
     private readonly LatencyHistogram[] _histograms = new LatencyHistogram[Stripes];
@@ -63,7 +64,7 @@ public sealed class FanOutMeasure
 /// publisher's connection (which only keeps its socket read). Answers pings with pongs; nothing here
 /// allocates per message.
 /// </summary>
-public sealed class FanOutConnection : IDisposable
+internal sealed class FanOutConnection : IDisposable
 {
     private readonly Socket _socket;
     private readonly FanOutServer _server;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
+using RxSockets.Cli.Load;
 
 namespace RxSockets.LoadTool;
 

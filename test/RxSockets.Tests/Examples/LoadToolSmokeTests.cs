@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using NUnit.Framework;
+using RxSockets.Cli.Load;
 using RxSockets.LoadTool;
 
 namespace RxSockets.Tests;

@@ -5,10 +5,10 @@ using System.IO;
 using System.Text;
 using System.Text.Json;
 
-namespace RxSockets.LoadTool;
+namespace RxSockets.Cli.Load;
 
 /// <summary>What one run measured. Fields that a mode does not measure stay null.</summary>
-public sealed class LoadResult
+internal sealed class LoadResult
 {
     public string Server { get; init; } = "";
 

@@ -1,14 +1,20 @@
 using System;
 
-namespace RxSockets.LoadTool;
+namespace RxSockets.Cli.Load;
 
-/// <summary>What one run of the load tool does. Every run targets 127.0.0.1 only.</summary>
-public sealed class LoadOptions
+/// <summary>
+/// What one echo load run does: the load tool's (test/RxSockets.LoadTool, always 127.0.0.1) and
+/// <c>rxsockets bench</c>'s (any <c>ws://</c> host).
+/// </summary>
+internal sealed class LoadOptions
 {
     /// <summary>The hard cap on any run, whatever the other settings say.</summary>
     public static readonly TimeSpan HardCap = TimeSpan.FromMinutes(5);
 
-    /// <summary>The server's port on 127.0.0.1.</summary>
+    /// <summary>The server's host name or address.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>The server's port.</summary>
     public int Port { get; set; } = 9001;
 
     /// <summary>The request path of the handshake.</summary>
@@ -68,6 +74,7 @@ public sealed class LoadOptions
     /// <summary>Checks the ranges; throws <see cref="ArgumentOutOfRangeException"/>.</summary>
     public void Validate()
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Host);
         ArgumentOutOfRangeException.ThrowIfLessThan(Port, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Port, 65535);
         ArgumentOutOfRangeException.ThrowIfLessThan(Connections, 1);

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace RxSockets.LoadTool;
+namespace RxSockets.Cli.Load;
 
 /// <summary>
 /// One load connection: keeps <see cref="LoadOptions.Window"/> messages in flight, checks every
@@ -15,7 +15,7 @@ namespace RxSockets.LoadTool;
 /// A send loop and a receive loop run apart, so a large message being sent never keeps the echo
 /// of the previous one from being read (that would deadlock against a server with backpressure).
 /// </summary>
-public sealed class EchoConnection : IDisposable
+internal sealed class EchoConnection : IDisposable
 {
     private const int SeqBytes = 8;
     private const int BatchLimitBytes = 64 * 1024;
@@ -106,7 +106,7 @@ public sealed class EchoConnection : IDisposable
     public static async Task<EchoConnection> ConnectAsync(LoadOptions options, int id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        (Socket socket, byte[] leftover) = await RawHandshake.ConnectAsync(options.Port, options.Path, cancellationToken).ConfigureAwait(false);
+        (Socket socket, byte[] leftover) = await RawHandshake.ConnectAsync(options.Host, options.Port, options.Path, cancellationToken).ConfigureAwait(false);
         return new EchoConnection(socket, leftover, options, id);
     }
 

@@ -6,14 +6,14 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace RxSockets.LoadTool;
+namespace RxSockets.Cli.Load;
 
 /// <summary>
 /// The echo load: opens the connections, loads them through the warm-up, measures for the
 /// duration, drains and closes. Bounded: it stops by itself after warm-up + duration + a few
 /// seconds of draining, and never later than <see cref="LoadOptions.HardCap"/>.
 /// </summary>
-public static class LoadRunner
+internal static class LoadRunner
 {
     private static readonly TimeSpan s_drain = TimeSpan.FromSeconds(3);
 

@@ -2,13 +2,13 @@ using System;
 using System.Globalization;
 using System.IO;
 
-namespace RxSockets.LoadTool;
+namespace RxSockets.Cli.Load;
 
 /// <summary>
 /// CPU time and resident memory of a process, read from Linux's /proc: utime + stime of
 /// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s) and VmRSS of /proc/PID/status.
 /// </summary>
-public readonly record struct ProcessStats(double CpuSeconds, long RssKiB)
+internal readonly record struct ProcessStats(double CpuSeconds, long RssKiB)
 {
     /// <summary>Clock ticks per second (CLK_TCK; 100 on every Linux this runs on).</summary>
     public const double TicksPerSecond = 100;

@@ -1,14 +1,14 @@
 using System;
 using System.Numerics;
 
-namespace RxSockets.LoadTool;
+namespace RxSockets.Cli.Load;
 
 /// <summary>
 /// A log-linear histogram of durations in nanoseconds (HdrHistogram's idea, small): 64 linear
 /// sub-buckets per power of two, so any percentile is within about 1.6 % of the true value, in
 /// fixed memory. Not thread-safe: one per connection, merged at the end.
 /// </summary>
-public sealed class LatencyHistogram
+internal sealed class LatencyHistogram
 {
     private const int SubBits = 6;
     private const int SubCount = 1 << SubBits;

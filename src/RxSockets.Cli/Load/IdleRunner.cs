@@ -7,7 +7,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace RxSockets.LoadTool;
+namespace RxSockets.Cli.Load;
 
 /// <summary>
 /// Idle mode: opens N connections (handshake only), holds them without traffic, and reports the
@@ -17,7 +17,7 @@ namespace RxSockets.LoadTool;
 /// as clients of a real service arrive), since a server's memory per connection can depend on how
 /// its clients come.
 /// </summary>
-public static class IdleRunner
+internal static class IdleRunner
 {
     /// <summary>Runs the idle measurement; <paramref name="progress"/> gets a line about once a second.</summary>
     public static async Task<LoadResult> RunAsync(LoadOptions options, Action<string>? progress, CancellationToken cancellationToken)
@@ -92,7 +92,7 @@ public static class IdleRunner
     {
         try
         {
-            (Socket socket, _) = await RawHandshake.ConnectAsync(options.Port, options.Path, token).ConfigureAwait(false);
+            (Socket socket, _) = await RawHandshake.ConnectAsync(options.Host, options.Port, options.Path, token).ConfigureAwait(false);
             sockets.Add(socket);
         }
         catch (Exception ex) when (ex is SocketException or InvalidOperationException)

@@ -6,7 +6,7 @@
 #                                      [--scenarios "small small-rx latency large idle idle-stepped"] [--max-seconds S]
 #                                      [--baseline GIT-REF] [--servers "rxsockets base kestrel ..."]
 #                                      [--warm-seconds S] [--inline-completions]
-#                                      [--kestrel-inline-scheduling] [--portable]
+#                                      [--kestrel-inline-scheduling] [--portable] [--aspnetcore]
 #
 # --baseline REF adds the Echo example as built at REF (servers "base" and "base-rx"): a
 # before/after A/B of a change, alternated in the same run. --servers keeps only the named servers
@@ -20,6 +20,8 @@
 # is the least small-scenario load each server gets before anything is measured.
 # --portable adds "rxsockets-portable": the async Echo example with the socket poller off
 # (RXSOCKETS_SOCKET_POLLER=0, the runtime's own socket async I/O), to weigh the poller default.
+# --aspnetcore adds "rxsockets-kestrel": RxSockets inside Kestrel (examples/AspNetCore, its /echo endpoint
+# on the library's defaults, an Rx echo, console metrics off, logging at Warning), beside Kestrel's own.
 # --inline-completions starts every server with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
 # (the runtime runs socket continuations on its epoll thread instead of the thread pool;
 # process-wide). --kestrel-inline-scheduling also turns on Kestrel's UnsafePreferInlineScheduling
@@ -31,7 +33,7 @@ REPS=3 DURATION=5 WARMUP=2 IDLE=5000 MAX_SECONDS=1500 WARM_SECONDS=45
 SCENARIOS="small small-rx latency large idle idle-stepped"
 OUT=/tmp/perf-compare-$(date +%Y%m%d-%H%M%S)
 SERVER_CPU=0 CLIENT_CPU=1
-BASELINE="" ONLY="" PORTABLE=""
+BASELINE="" ONLY="" PORTABLE="" ASPNET=""
 SERVER_ENV=() KESTREL_ARGS=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,6 +49,7 @@ while [ $# -gt 0 ]; do
     --inline-completions) SERVER_ENV=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1); shift ;;
     --kestrel-inline-scheduling) KESTREL_ARGS=" --unsafe-inline-scheduling"; shift ;;
     --portable) PORTABLE=1; shift ;;
+    --aspnetcore) ASPNET=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -82,7 +85,7 @@ trap 'exit 130' INT TERM
 
 # --- build
 log "build (Release) into $OUT/bin"
-for project in examples/Echo test/RxSockets.Benchmarks.Kestrel test/RxSockets.LoadTool; do
+for project in examples/Echo test/RxSockets.Benchmarks.Kestrel test/RxSockets.LoadTool ${ASPNET:+examples/AspNetCore}; do
   name=$(basename "$project")
   dotnet build "$ROOT/$project" -c Release -nologo -v q -clp:NoSummary -o "$OUT/bin/$name" >"$OUT/build-$name.log" 2>&1 \
     || { cat "$OUT/build-$name.log" >&2; exit 1; }
@@ -128,6 +131,7 @@ server_command() { # name port
   case "$1" in
     rxsockets)    echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2" ;;
     rxsockets-rx) echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2 --rx" ;;
+    rxsockets-kestrel) echo "dotnet $OUT/bin/AspNetCore/AspNetCore.dll --urls http://127.0.0.1:$2 --Metrics:ConsoleExport=false --Logging:LogLevel:Default=Warning" ;;
     rxsockets-portable) echo "env RXSOCKETS_SOCKET_POLLER=0 dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2" ;;
     base)         echo "dotnet $OUT/bin/Echo-base/Echo.dll --host 127.0.0.1 --port $2" ;;
     base-rx)      echo "dotnet $OUT/bin/Echo-base/Echo.dll --host 127.0.0.1 --port $2 --rx" ;;
@@ -142,10 +146,15 @@ load() {
   local key=$1 name=${1%@*} scenario=$2; shift 2
   local line
   line=$(timeout 120 taskset -c "$CLIENT_CPU" dotnet "$LT" --port "${PORT[$key]}" --server-pid "${PID[$key]}" \
-      --server "$name" --scenario "$scenario" --json --quiet "$@" 2>>"$OUT/load.log" | tail -1) || true
+      --server "$name" --scenario "$scenario" $(path_for "$name") --json --quiet "$@" 2>>"$OUT/load.log" | tail -1) || true
   [ -n "$line" ] || line="{\"server\":\"$name\",\"scenario\":\"$scenario\",\"errors\":1,\"first_error\":\"no result\"}"
   echo "$line" >> "$RESULTS"
   echo "$line"
+}
+path_for() { # server name: the handshake path when it is not /
+  case "$1" in
+    rxsockets-kestrel) echo "--path /echo" ;;
+  esac
 }
 args_for() { # scenario
   case "$1" in
@@ -157,7 +166,7 @@ args_for() { # scenario
 servers_for() { # scenario
   local all
   case "$1" in
-    small|latency|large|idle|idle-stepped) all="rxsockets ${PORTABLE:+rxsockets-portable }${BASELINE:+base }kestrel reflector" ;;
+    small|latency|large|idle|idle-stepped) all="rxsockets ${PORTABLE:+rxsockets-portable }${ASPNET:+rxsockets-kestrel }${BASELINE:+base }kestrel reflector" ;;
     small-rx)                 all="rxsockets-rx rxsockets${BASELINE:+ base-rx base}" ;;
   esac
   if [ -z "$ONLY" ]; then echo "$all"; return; fi

@@ -218,14 +218,7 @@ internal sealed partial class IncomingQueue<T>
             found = _count > 0;
             if (found)
             {
-                item = _items![_head];
-                _items[_head] = default!;
-                _head = (_head + 1) % _items.Length;
-                _count--;
-                _taken++;
-                _busy = true;
-                writer = _writer;
-                _writer = null;
+                writer = DequeueLocked(out item);
             }
             else
             {
@@ -262,14 +255,7 @@ internal sealed partial class IncomingQueue<T>
             }
 
             _consumer = consumer;
-            item = _items![_head];
-            _items[_head] = default!;
-            _head = (_head + 1) % _items.Length;
-            _count--;
-            _taken++;
-            _busy = true;
-            writer = _writer;
-            _writer = null;
+            writer = DequeueLocked(out item);
         }
 
         writer?.Complete(true, null);
@@ -421,6 +407,21 @@ internal sealed partial class IncomingQueue<T>
         Consumer.ReadAll => "ReadAllAsync",
         _ => "nobody",
     };
+
+    /// <summary>Takes the oldest item for the consumer, which is busy with it until it comes back. Called under the lock with an item queued.</summary>
+    /// <returns>The writer's wait for room, to complete outside the lock, if it waits.</returns>
+    private Signal? DequeueLocked(out T item)
+    {
+        item = _items![_head];
+        _items[_head] = default!;
+        _head = (_head + 1) % _items.Length;
+        _count--;
+        _taken++;
+        _busy = true;
+        Signal? writer = _writer;
+        _writer = null;
+        return writer;
+    }
 
     /// <summary>Grows the ring (first 4 items, then doubling, up to the capacity), keeping the order. Called under the lock.</summary>
     private void Grow()

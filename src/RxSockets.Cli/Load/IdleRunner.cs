@@ -118,6 +118,7 @@ internal static class IdleRunner
             }
             catch (SocketException)
             {
+                // The server already dropped it: nothing to close politely.
             }
         }
 

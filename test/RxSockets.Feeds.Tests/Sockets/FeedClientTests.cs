@@ -28,7 +28,7 @@ public sealed class FeedClientTests
         await using var feed = new FeedClient(server.Uri, reconnect: FastReconnect);
         var items = Channel.CreateUnbounded<FeedItem>();
         using IDisposable subscription = feed.Topic("t").Subscribe(item => items.Writer.TryWrite(item), error => items.Writer.TryComplete(error));
-        await WaitUntilAsync(() => topic!.SubscriberCount == 1, cancellationToken);
+        await FeedServer.WaitUntilAsync(() => topic!.SubscriberCount == 1, cancellationToken);
 
         var received = new List<FeedItem>();
         for (int i = 1; i <= count; i++)
@@ -85,12 +85,12 @@ public sealed class FeedClientTests
         await using var feed = new FeedClient(socket);
         var items = Channel.CreateUnbounded<FeedItem>();
         using IDisposable subscription = feed.Topic("t").Subscribe(item => items.Writer.TryWrite(item));
-        await WaitUntilAsync(() => topic!.SubscriberCount == 1, cancellationToken);
+        await FeedServer.WaitUntilAsync(() => topic!.SubscriberCount == 1, cancellationToken);
         source.OnNext("m1");
         Assert.That((await items.Reader.ReadAsync(cancellationToken)).Sequence, Is.EqualTo(1));
 
         server.DropAll();
-        await WaitUntilAsync(() => Volatile.Read(ref connects) == 2 && topic!.SubscriberCount == 0, cancellationToken);
+        await FeedServer.WaitUntilAsync(() => Volatile.Read(ref connects) == 2 && topic!.SubscriberCount == 0, cancellationToken);
         for (int i = 2; i <= 6; i++)
         {
             source.OnNext($"m{i}");
@@ -98,7 +98,7 @@ public sealed class FeedClientTests
 
         gate.SetResult();
         FeedItem reset = await items.Reader.ReadAsync(cancellationToken);
-        await WaitUntilAsync(() => topic!.SubscriberCount == 1, cancellationToken);
+        await FeedServer.WaitUntilAsync(() => topic!.SubscriberCount == 1, cancellationToken);
         source.OnNext("m7");
         var after = new List<FeedItem>();
         do
@@ -140,14 +140,14 @@ public sealed class FeedClientTests
         var second = new TaskCompletionSource<FeedItem>(TaskCreationOptions.RunContinuationsAsynchronously);
 
         IDisposable a = items.Subscribe(item => first.TrySetResult(item));
-        await WaitUntilAsync(() => topic!.SubscriberCount == 1, cancellationToken);
+        await FeedServer.WaitUntilAsync(() => topic!.SubscriberCount == 1, cancellationToken);
         IDisposable b = items.Subscribe(item => second.TrySetResult(item));
         source.OnNext("x");
         FeedItem[] got = await Task.WhenAll(first.Task, second.Task).WaitAsync(cancellationToken);
         int subscribersWithTwoObservers = topic!.SubscriberCount;
         a.Dispose();
         b.Dispose();
-        await WaitUntilAsync(() => topic.SubscriberCount == 0, cancellationToken);
+        await FeedServer.WaitUntilAsync(() => topic.SubscriberCount == 0, cancellationToken);
 
         using (Assert.EnterMultipleScope())
         {
@@ -165,18 +165,10 @@ public sealed class FeedClientTests
         server.Hub.TryGetTopic("t", out FeedTopic? topic);
         var feed = new FeedClient(server.Uri, reconnect: FastReconnect);
         Task<IList<FeedItem>> all = feed.Topic("t").ToList().ToTask(cancellationToken);
-        await WaitUntilAsync(() => topic!.SubscriberCount == 1, cancellationToken);
+        await FeedServer.WaitUntilAsync(() => topic!.SubscriberCount == 1, cancellationToken);
 
         await feed.DisposeAsync();
 
         Assert.That(await all.WaitAsync(cancellationToken), Is.Empty);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
-    {
-        while (!condition())
-        {
-            await Task.Delay(10, cancellationToken); // polling a server-side count; the bound is the test's CancelAfter
-        }
     }
 }

@@ -125,7 +125,7 @@ public sealed class FlowSocketTests
 
         var subscriptions = new Counter();
         Task<ResumingResult>[] running = [.. Enumerable.Range(0, clients).Select(_ => RunResumingClientAsync(server.Uri, count, subscriptions, cancellationToken))];
-        await WaitUntilAsync(() => subscriptions.Value == clients, cancellationToken);
+        await FeedServer.WaitUntilAsync(() => subscriptions.Value == clients, cancellationToken);
 
         // Drop every connection at 500, and again at 1000 once every client is back (messages keep
         // flowing meanwhile, and the publisher waits only if it would otherwise finish first).
@@ -237,13 +237,5 @@ public sealed class FlowSocketTests
         }
 
         return (all, latest);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
-    {
-        while (!condition())
-        {
-            await Task.Delay(10, cancellationToken); // polling a server-side count; the bound is the test's CancelAfter
-        }
     }
 }

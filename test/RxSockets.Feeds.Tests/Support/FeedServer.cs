@@ -36,6 +36,15 @@ internal sealed class FeedServer : IAsyncDisposable
     public Task<TestFeedClient> ConnectAsync(string path = "/", WebSocketClientOptions? options = null, CancellationToken cancellationToken = default) =>
         TestFeedClient.ConnectAsync(new Uri(Uri, path), options, cancellationToken);
 
+    /// <summary>Waits until <paramref name="condition"/> holds: for a server-side count that no event announces; the bound is the test's CancelAfter.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        while (!condition())
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+    }
+
     /// <summary>Aborts every server connection (the clients see their connection drop).</summary>
     public void DropAll()
     {

@@ -41,11 +41,9 @@ public sealed partial class FeedTopic
                 }
 
                 int count;
-                int generation;
                 IDisposable? stop = null;
                 lock (_gate)
                 {
-                    generation = subscriber.Generation;
                     if (subscriber.State == SubscriberState.Removed)
                     {
                         return;
@@ -82,7 +80,7 @@ public sealed partial class FeedTopic
                 bool closed = sent < count && !subscriber.Outlet.IsOpen;
                 lock (_gate)
                 {
-                    AdvanceLocked(subscriber, batch, sent, moveNext: subscriber.Generation == generation);
+                    AdvanceLocked(subscriber, batch, sent);
                     subscriber.Waiting = sent < count;
                     if (closed)
                     {
@@ -214,11 +212,7 @@ public sealed partial class FeedTopic
     }
 
     /// <summary>Consumes the first <paramref name="sent"/> frames of <paramref name="batch"/>: control frames leave the queue, data moves the position past them.</summary>
-    /// <param name="subscriber">The subscriber.</param>
-    /// <param name="batch">What its drain took.</param>
-    /// <param name="sent">How many of them went out.</param>
-    /// <param name="moveNext">False when the subscriber was reset since the batch was taken: its position is the reset's.</param>
-    private static void AdvanceLocked(TopicSubscriber subscriber, Owed[] batch, int sent, bool moveNext)
+    private static void AdvanceLocked(TopicSubscriber subscriber, Owed[] batch, int sent)
     {
         if (subscriber.State == SubscriberState.Removed)
         {
@@ -231,7 +225,7 @@ public sealed partial class FeedTopic
             {
                 subscriber.Control!.Dequeue();
             }
-            else if (moveNext)
+            else
             {
                 subscriber.Next = batch[i].Seq + 1;
             }

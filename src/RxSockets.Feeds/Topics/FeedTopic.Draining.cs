@@ -41,9 +41,11 @@ public sealed partial class FeedTopic
                 }
 
                 int count;
+                int generation;
                 IDisposable? stop = null;
                 lock (_gate)
                 {
+                    generation = subscriber.Generation;
                     if (subscriber.State == SubscriberState.Removed)
                     {
                         return;
@@ -80,7 +82,7 @@ public sealed partial class FeedTopic
                 bool closed = sent < count && !subscriber.Outlet.IsOpen;
                 lock (_gate)
                 {
-                    AdvanceLocked(subscriber, batch, sent);
+                    AdvanceLocked(subscriber, batch, sent, moveNext: subscriber.Generation == generation);
                     subscriber.Waiting = sent < count;
                     if (closed)
                     {
@@ -212,7 +214,11 @@ public sealed partial class FeedTopic
     }
 
     /// <summary>Consumes the first <paramref name="sent"/> frames of <paramref name="batch"/>: control frames leave the queue, data moves the position past them.</summary>
-    private static void AdvanceLocked(TopicSubscriber subscriber, Owed[] batch, int sent)
+    /// <param name="subscriber">The subscriber.</param>
+    /// <param name="batch">What its drain took.</param>
+    /// <param name="sent">How many of them went out.</param>
+    /// <param name="moveNext">False when the subscriber was reset since the batch was taken: its position is the reset's.</param>
+    private static void AdvanceLocked(TopicSubscriber subscriber, Owed[] batch, int sent, bool moveNext)
     {
         if (subscriber.State == SubscriberState.Removed)
         {
@@ -225,7 +231,7 @@ public sealed partial class FeedTopic
             {
                 subscriber.Control!.Dequeue();
             }
-            else
+            else if (moveNext)
             {
                 subscriber.Next = batch[i].Seq + 1;
             }

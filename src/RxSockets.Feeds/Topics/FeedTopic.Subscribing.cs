@@ -33,7 +33,7 @@ public sealed partial class FeedTopic
 
             _log.TrimByAge(_time, _time.GetTimestamp(), _historyAge);
             subscriber.Control = new Queue<PreparedMessage>(2);
-            subscriber.Control.Enqueue(Envelopes.Subscribed(Name, Epoch, _last));
+            subscriber.Control.Enqueue(Envelopes.Subscribed(Name, _epoch, _last));
             string? reset = null;
             if (since is not long seen)
             {
@@ -44,9 +44,16 @@ public sealed partial class FeedTopic
                 subscriber.Next = _log.OldestSeq; // a client with nothing asks for all that is kept: no state to reset, any epoch
                 subscriber.Conflation = Conflation.None;
             }
-            else if (epoch != Epoch || seen > _last)
+            else if (epoch != _epoch || (seen > _last && !_alwaysOn))
             {
                 reset = "epoch";
+            }
+            else if (seen > _last)
+            {
+                // A shared backplane: the client saw it on another node, ahead of this one. It gets
+                // what follows once this node has it (the fan-out skips what it already saw).
+                subscriber.Next = seen + 1;
+                subscriber.Conflation = Conflation.None;
             }
             else if (seen + 1 >= _log.OldestSeq)
             {

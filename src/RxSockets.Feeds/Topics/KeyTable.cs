@@ -24,6 +24,13 @@ internal sealed class KeyTable
     /// <summary>How many keys it holds.</summary>
     public int Count => _byKey.Count;
 
+    /// <summary>Forgets every key (a new epoch: the sequence numbers it holds mean nothing any more).</summary>
+    public void Clear()
+    {
+        _byKey.Clear();
+        _order.Clear();
+    }
+
     /// <summary>Records <paramref name="entry"/> as the newest of its key (its sequence is the topic's newest).</summary>
     /// <param name="entry">An entry with a key.</param>
     public void Update(FeedEntry entry)

@@ -31,4 +31,10 @@ internal static partial class RedisLog
 
     [LoggerMessage(EventId = 2208, Level = LogLevel.Error, Message = "Redis backplane: topic {Topic} failed to take a message; it goes on with the next.")]
     public static partial void TurnFailed(ILogger logger, string topic, Exception exception);
+
+    [LoggerMessage(EventId = 2209, Level = LogLevel.Debug, Message = "Redis backplane: topic {Topic} takes {Count} messages ({From}..{To}) of epoch {Epoch} after {Last} of epoch {OldEpoch}.")]
+    public static partial void Taking(ILogger logger, string topic, int count, long from, long to, string epoch, long last, string oldEpoch);
+
+    [LoggerMessage(EventId = 2210, Level = LogLevel.Debug, Message = "Redis backplane: topic {Topic} catches up from Redis after {Last} of epoch {Epoch}.")]
+    public static partial void CatchingUp(ILogger logger, string topic, long last, string epoch);
 }

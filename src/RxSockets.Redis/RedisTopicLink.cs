@@ -218,6 +218,7 @@ internal sealed class RedisTopicLink : IFeedBackplaneTopic
 
     private async Task CatchUpAsync()
     {
+        RedisLog.CatchingUp(_owner.Logger, _topic, _last, _epoch);
         try
         {
             Apply(await _owner.Database.ScriptEvaluateAsync(RedisScripts.Sync, _keys, SyncArguments()).WaitAsync(_stop.Token).ConfigureAwait(false));
@@ -259,6 +260,7 @@ internal sealed class RedisTopicLink : IFeedBackplaneTopic
     private void Deliver(string epoch, FeedRecord[] records)
     {
         bool sameEpoch = epoch == _epoch;
+        RedisLog.Taking(_owner.Logger, _topic, records.Length, records.Length > 0 ? records[0].Sequence : 0, records.Length > 0 ? records[^1].Sequence : 0, epoch, _last, _epoch);
         if (!sameEpoch)
         {
             if (_epoch.Length > 0)

@@ -24,7 +24,14 @@ public sealed class BackplaneTests
     public void StopRedis() => _redis?.Dispose();
 
     [SetUp]
-    public void NewPrefix() => _prefix = $"test:{Guid.NewGuid():N}:"; // tests share the server, never keys
+    public void NewPrefix()
+    {
+        _prefix = $"test:{Guid.NewGuid():N}:"; // tests share the server, never keys
+        TestLog.Start();
+    }
+
+    [TearDown]
+    public void WriteLogIfFailed() => TestLog.Current.WriteIfFailed();
 
     [Test]
     public async Task Publish_OnNodeA_ReachesSubscribersOnBothNodesInOneOrder()

@@ -20,6 +20,12 @@ public sealed class FaultTests
 {
     private readonly string _prefix = $"fault:{Guid.NewGuid():N}:";
 
+    [SetUp]
+    public void StartLog() => TestLog.Start();
+
+    [TearDown]
+    public void WriteLogIfFailed() => TestLog.Current.WriteIfFailed();
+
     [Test]
     public async Task ConnectAsync_RedisUnreachable_FailsWithAClearError()
     {

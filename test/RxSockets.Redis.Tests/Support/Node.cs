@@ -29,10 +29,11 @@ internal sealed class Node : IAsyncDisposable
 
     public static async Task<Node> StartAsync(RedisServer redis, string prefix, Action<FeedHub> topics, int port = 0, Action<RedisBackplaneOptions>? configure = null)
     {
-        var backplaneOptions = new RedisBackplaneOptions { Configuration = redis.Configuration, KeyPrefix = prefix };
+        Microsoft.Extensions.Logging.ILoggerFactory log = TestLog.Current.NextNode();
+        var backplaneOptions = new RedisBackplaneOptions { Configuration = redis.Configuration, KeyPrefix = prefix, LoggerFactory = log };
         configure?.Invoke(backplaneOptions);
         RedisFeedBackplane backplane = await RedisFeedBackplane.ConnectAsync(backplaneOptions, CancellationToken.None);
-        var hub = new FeedHub(new FeedHubOptions { Backplane = backplane });
+        var hub = new FeedHub(new FeedHubOptions { Backplane = backplane, LoggerFactory = log });
         topics(hub);
         var options = new WebSocketServerOptions { Host = "127.0.0.1", Port = port, Subprotocols = [FeedHub.Subprotocol], ProcessRequest = FeedHub.ServeClientScriptAsync };
         WebSocketServer server = await WebSocketServer.StartAsync(hub.ServeAsync, options);

@@ -143,7 +143,7 @@ public sealed partial class FeedTopic
         foreach (TopicSubscriber subscriber in _subscribers)
         {
             (subscriber.Control ??= new Queue<PreparedMessage>(1)).Enqueue(notice);
-            Snapshot(subscriber);
+            Snapshot(subscriber, long.MaxValue);
             subscriber.Generation++;
             if (subscriber.State == SubscriberState.Live)
             {

@@ -37,7 +37,7 @@ public sealed partial class FeedTopic
             string? reset = null;
             if (since is not long seen)
             {
-                Snapshot(subscriber);
+                Snapshot(subscriber, _last);
             }
             else if (seen == 0)
             {
@@ -68,7 +68,7 @@ public sealed partial class FeedTopic
             if (reset is not null)
             {
                 subscriber.Control.Enqueue(Envelopes.Reset(Name, reset));
-                Snapshot(subscriber);
+                Snapshot(subscriber, _last);
             }
 
             subscriber.State = SubscriberState.Behind;
@@ -123,11 +123,22 @@ public sealed partial class FeedTopic
         stop?.Dispose();
     }
 
-    /// <summary>What a new subscriber (or one that was reset) is owed: the newest message, or the newest of every key.</summary>
-    private void Snapshot(TopicSubscriber subscriber)
+    /// <summary>
+    /// What a new subscriber (or one that was reset) is owed: the newest message, or the newest of
+    /// every key, among those up to <paramref name="until"/>; then every message after it.
+    /// </summary>
+    /// <param name="subscriber">The subscriber.</param>
+    /// <param name="until">
+    /// The newest sequence the snapshot covers: the topic's newest when a client subscribes, so what
+    /// is published after its <c>subscribed</c> reaches it whatever its drain's pace;
+    /// <see cref="long.MaxValue"/> after a reset, whose notice already told the client that what
+    /// came between is not replayed.
+    /// </param>
+    private void Snapshot(TopicSubscriber subscriber, long until)
     {
         subscriber.Next = 1;
         subscriber.Conflation = _keys is null ? Conflation.Latest : Conflation.PerKey;
+        subscriber.ConflateUntil = until;
     }
 
     /// <summary>

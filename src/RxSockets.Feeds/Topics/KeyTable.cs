@@ -53,14 +53,15 @@ internal sealed class KeyTable
     }
 
     /// <summary>
-    /// Copies, in ascending sequence order, the entries with a sequence of at least
-    /// <paramref name="fromSeq"/> into <paramref name="batch"/> from <paramref name="count"/> on,
-    /// as many as fit.
+    /// Copies, in ascending sequence order, the entries with a sequence from
+    /// <paramref name="fromSeq"/> to <paramref name="untilSeq"/> into <paramref name="batch"/> from
+    /// <paramref name="count"/> on, as many as fit.
     /// </summary>
     /// <param name="fromSeq">The first sequence still owed.</param>
+    /// <param name="untilSeq">The newest sequence to copy (<see cref="long.MaxValue"/>: all).</param>
     /// <param name="batch">Where to copy.</param>
     /// <param name="count">How many slots of <paramref name="batch"/> are used; advanced.</param>
-    public void CopyFrom(long fromSeq, Owed[] batch, ref int count)
+    public void CopyFrom(long fromSeq, long untilSeq, Owed[] batch, ref int count)
     {
         // Walk back to the first owed entry: the owed entries are a suffix of the order.
         LinkedListNode<FeedEntry>? node = _order.Last;
@@ -71,7 +72,7 @@ internal sealed class KeyTable
             node = node.Previous;
         }
 
-        for (node = first; node is not null && count < batch.Length; node = node.Next)
+        for (node = first; node is not null && node.Value.Seq <= untilSeq && count < batch.Length; node = node.Next)
         {
             batch[count++] = new Owed(node.Value.Frame, node.Value.Seq);
         }

@@ -63,8 +63,8 @@ public sealed class FaultTests
         Envelope resetA = await onA.ExpectAsync("reset");
         Envelope resetB = await onB.ExpectAsync("reset");
         source.OnNext(Message.FromText("after"));
-        Envelope liveA = await onA.ExpectAsync("data");
-        Envelope liveB = await onB.ExpectAsync("data");
+        Envelope liveA = await NextDataAsync(onA, a);
+        Envelope liveB = await NextDataAsync(onB, a);
 
         using (Assert.EnterMultipleScope())
         {
@@ -76,6 +76,23 @@ public sealed class FaultTests
             Assert.That(a.Backplane.ConnectionFailures, Is.GreaterThan(0), "counted");
             Assert.That(a.Backplane.EpochChanges + b.Backplane.EpochChanges, Is.EqualTo(2), "counted once per node");
         }
+    }
+
+    /// <summary>
+    /// The next data envelope. A publish whose answer the kill cut off (Redis ran it, the node could
+    /// not know) is counted as a failure and announced as a gap: one <c>reset</c> with reason
+    /// <c>history</c> may come first then, and only then.
+    /// </summary>
+    private static async Task<Envelope> NextDataAsync(TestFeedClient client, Node publisher)
+    {
+        Envelope next = await client.ReceiveAsync();
+        if (next.Type == "reset" && next.Reason == "history" && publisher.Backplane.PublishFailures > 0)
+        {
+            next = await client.ReceiveAsync();
+        }
+
+        Assert.That(next.Type, Is.EqualTo("data"), next.Text);
+        return next;
     }
 
     [Test]

@@ -7,8 +7,8 @@ namespace RxSockets.Testing;
 /// <summary>
 /// A <see cref="ConnectionExecution"/> that runs everything on the calling thread: loops start
 /// synchronously, signals complete their waiters inline, and every frame goes through the
-/// connection's own writer. Over in-memory pipes whose continuations run inline
-/// and a virtual clock, a whole exchange then happens inside the call that
+/// connection's own writer. Over inline in-memory pipes (<see cref="InMemoryDuplexPipe.CreatePair"/>
+/// with <c>inline: true</c>) and a virtual clock, a whole exchange then happens inside the call that
 /// started it, in one deterministic order. The virtual connections and servers of this package set
 /// it themselves; set it through <see cref="WebSocketOptions.Execution"/> only to build harnesses of
 /// your own. Never for real sockets.

@@ -25,7 +25,7 @@ public sealed class PingFloodTests
     [Test]
     public async Task PingFloodWithoutReading_StopsReadingAfterABoundedAmount_ThenAnswersEveryPing([Values] ConnectionSide side)
     {
-        (InMemoryTransport local, InMemoryTransport peer) = InMemoryTransport.CreatePair(PipeBuffer, inline: true);
+        (ITransport local, ITransport peer) = InMemoryTransports.CreatePair(PipeBuffer, inline: true);
         var options = new WebSocketOptions { PingInterval = null, Execution = InlineExecution.Instance };
         var connection = new WebSocketConnection(local, side, options, null, null);
         connection.Start();

@@ -103,7 +103,7 @@ public sealed partial class ReadmeSnippetTests
     public void Snippets_AreFound()
     {
         Assert.That(Snippets().Count(), Is.GreaterThanOrEqualTo(6), "the README's and the packages' whole-program snippets");
-        Assert.That(Snippets().Count(s => ((string)s.Arguments[0]!).StartsWith("docs", StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(4), "the tutorial's and the how-to guides' whole programs");
+        Assert.That(Snippets().Count(s => ((string)s.Arguments[0]!).StartsWith("docs", StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(7), "the tutorial's and the how-to guides' whole programs");
         Assert.That(Projects().Count(), Is.GreaterThanOrEqualTo(1), "the chat that the tutorial builds in files");
     }
 

@@ -82,10 +82,13 @@ public class WebSocketOptions
     public IMaskKeyProvider? MaskKeyProvider { get; set; }
 
     /// <summary>
-    /// Where the connection's own work runs (<see cref="ConnectionExecution"/>): the thread pool,
-    /// unless RxSockets.Testing injects its inline execution for deterministic virtual-time runs.
+    /// Where the connection's own work runs: its loops, the continuations of its signals, and
+    /// whether senders write on their own thread. Default <see cref="ConnectionExecution.ThreadPool"/>,
+    /// the only choice for real sockets. Testing libraries set an inline execution together with
+    /// in-memory pipes and a virtual <see cref="TimeProvider"/>, so that a conversation runs
+    /// synchronously and deterministically (see <see cref="ConnectionExecution"/>).
     /// </summary>
-    internal ConnectionExecution Execution { get; set; } = ConnectionExecution.ThreadPool;
+    public ConnectionExecution Execution { get; set; } = ConnectionExecution.ThreadPool;
 
     /// <summary>A shallow copy with the per-connection settings, so a harness can adjust them without touching the caller's object.</summary>
     /// <returns>The copy.</returns>
@@ -121,6 +124,7 @@ public class WebSocketOptions
     {
         ArgumentNullException.ThrowIfNull(Limits);
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        ArgumentNullException.ThrowIfNull(Execution);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueue, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(WriteHighWaterMark, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(SinkBufferLimit, 1);

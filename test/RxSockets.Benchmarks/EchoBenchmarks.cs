@@ -21,7 +21,7 @@ public enum EchoTransport
     /// <summary><see cref="StreamTransport"/>: <c>PipeReader/PipeWriter.Create(NetworkStream)</c>, queued sends (before issue 7).</summary>
     Stream,
 
-    /// <summary><see cref="InMemoryTransport"/>: a client and a server connection joined by two pipes (no socket).</summary>
+    /// <summary><see cref="RxSockets.Testing.InMemoryDuplexPipe"/>: a client and a server connection joined by two pipes (no socket), as <see cref="WebSocketConnection.CreateFromPipe"/> runs them.</summary>
     InMemory,
 }
 
@@ -58,9 +58,9 @@ public class EchoBenchmarks : IDisposable
         var options = new WebSocketOptions { PingInterval = null };
         if (Transport == EchoTransport.InMemory)
         {
-            (InMemoryTransport client, InMemoryTransport server) = InMemoryTransport.CreatePair();
-            _server = new WebSocketConnection(server, ConnectionSide.Server, options, null, null);
-            _clientConnection = new WebSocketConnection(client, ConnectionSide.Client, options, null, null);
+            (RxSockets.Testing.InMemoryDuplexPipe client, RxSockets.Testing.InMemoryDuplexPipe server) = RxSockets.Testing.InMemoryDuplexPipe.CreatePair();
+            _server = new WebSocketConnection(new DuplexPipeTransport(server, null, null, flushHandsOff: false), ConnectionSide.Server, options, null, null);
+            _clientConnection = new WebSocketConnection(new DuplexPipeTransport(client, null, null, flushHandsOff: false), ConnectionSide.Client, options, null, null);
             _clientConnection.Start();
         }
         else

@@ -26,7 +26,7 @@ namespace RxSockets.Testing;
 public sealed class VirtualClient
 {
     private readonly VirtualTimeScheduler<long, long> _scheduler;
-    private readonly InMemoryTransport _clientEnd;
+    private readonly InMemoryDuplexPipe _clientEnd;
     private readonly VirtualLink _clientToServer;
     private readonly VirtualLink _serverToClient;
     private readonly ITestableObserver<Message>? _received;
@@ -35,7 +35,7 @@ public sealed class VirtualClient
     private Action<VirtualClient>? _opened;
     private bool _stopped;
 
-    internal VirtualClient(VirtualTimeScheduler<long, long> scheduler, InMemoryTransport clientEnd, VirtualLink clientToServer, VirtualLink serverToClient, ITestableObserver<Message>? received, IReadOnlyDictionary<char, Message> values, long origin)
+    internal VirtualClient(VirtualTimeScheduler<long, long> scheduler, InMemoryDuplexPipe clientEnd, VirtualLink clientToServer, VirtualLink serverToClient, ITestableObserver<Message>? received, IReadOnlyDictionary<char, Message> values, long origin)
     {
         _scheduler = scheduler;
         _clientEnd = clientEnd;

@@ -10,16 +10,17 @@ using RxSockets.Protocol;
 namespace RxSockets.Testing;
 
 /// <summary>
-/// The client half of the opening handshake over an in-memory transport, with the engine's
+/// The client half of the opening handshake over an in-memory pipe, with the engine's
 /// <see cref="ClientHandshake"/>: writes the request a <see cref="WebSocketClient"/> would write
 /// for these options, reads and validates the answer within the open timeout (on the options'
-/// clock), and starts the client connection. Failures are the client's: a
+/// clock), and starts the client connection over the same pipe
+/// (<see cref="WebSocketConnection.CreateFromPipe"/>). Failures are the client's: a
 /// <see cref="HandshakeRejectedException"/> for another status than 101, a
 /// <see cref="HandshakeException"/> otherwise.
 /// </summary>
 internal static class VirtualClientHandshake
 {
-    public static async Task<WebSocketConnection> ConnectAsync(ITransport transport, Uri uri, WebSocketClientOptions options)
+    public static async Task<WebSocketConnection> ConnectAsync(InMemoryDuplexPipe transport, Uri uri, WebSocketClientOptions options)
     {
         HttpHeaders? extra = null;
         if (options.Headers.Count > 0)
@@ -53,9 +54,12 @@ internal static class VirtualClientHandshake
                     : new HandshakeException($"Invalid handshake response: {result.FailureReason}");
             }
 
-            var connection = new WebSocketConnection(transport, ConnectionSide.Client, options, handshake.CreateRequest(), result.Subprotocol, result.Compression);
-            connection.Start();
-            return connection;
+            return WebSocketConnection.CreateFromPipe(transport, ConnectionSide.Client, options, new UpgradeResult
+            {
+                Request = handshake.CreateRequest(),
+                Subprotocol = result.Subprotocol,
+                Compression = result.Compression,
+            });
         }
         catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
         {

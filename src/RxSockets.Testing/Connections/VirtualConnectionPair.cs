@@ -61,11 +61,11 @@ public sealed class VirtualConnectionPair : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(path);
         WebSocketConnection? serverEnd = null;
-        VirtualServer host = VirtualServer.Create(scheduler, null, (ws, _) =>
+        VirtualServer host = VirtualServer.Create(scheduler, null, o => WebSocketServer.CreateUnbound((ws, _) =>
         {
             serverEnd = ws;
             return ws.Completion; // no handler: the test drives the server end
-        }, options);
+        }, o), options);
 
         VirtualClient client = host.Connect(string.Empty, path, clientOptions ?? options, null, null, null, pipeBuffer);
         if (!client.Connected.IsCompleted)

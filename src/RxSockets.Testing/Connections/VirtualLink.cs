@@ -94,9 +94,10 @@ internal sealed class VirtualLink
                 }
             }
         }
-        catch (InvalidOperationException)
+        catch (Exception)
         {
-            // One of the pipes was completed under us (an abort): the link is over.
+            // An end was aborted: its connection completed its output with an error, which the
+            // read rethrows, or a pipe was completed under us. Either way the link is over.
         }
     }
 

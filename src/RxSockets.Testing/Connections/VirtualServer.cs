@@ -70,7 +70,8 @@ public sealed class VirtualServer : IAsyncDisposable
     public static VirtualServer Start(TestScheduler scheduler, Func<WebSocketConnection, IObservable<Message>> handler, WebSocketServerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return Start(scheduler, HandlerRunner.FromRx(handler), options);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        return Create(scheduler, scheduler, o => WebSocketServer.CreateUnbound(handler, o), options);
     }
 
     /// <summary>Starts a server with an async handler (the connection closes when it returns; its token is cancelled when the connection closes or the server stops).</summary>
@@ -83,12 +84,16 @@ public sealed class VirtualServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(handler);
-        return Create(scheduler, scheduler, handler, options);
+        return Create(scheduler, scheduler, o => WebSocketServer.CreateUnbound(handler, o), options);
     }
 
-    /// <summary>Creates a server; its clients record what they receive only when <paramref name="recorder"/> is given.</summary>
-    internal static VirtualServer Create(VirtualTimeScheduler<long, long> scheduler, TestScheduler? recorder, Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketOptions? options) =>
-        new(scheduler, recorder, WebSocketServer.CreateUnbound(handler, VirtualOptions.ForServer(options, scheduler)));
+    /// <summary>
+    /// Creates a server with <paramref name="createServer"/> (one of the <see cref="WebSocketServer.CreateUnbound(Func{WebSocketConnection, CancellationToken, Task}, WebSocketServerOptions?)"/>
+    /// overloads) over a virtual copy of <paramref name="options"/>; its clients record what they
+    /// receive only when <paramref name="recorder"/> is given.
+    /// </summary>
+    internal static VirtualServer Create(VirtualTimeScheduler<long, long> scheduler, TestScheduler? recorder, Func<WebSocketServerOptions, WebSocketServer> createServer, WebSocketOptions? options) =>
+        new(scheduler, recorder, createServer(VirtualOptions.ForServer(options, scheduler)));
 
     /// <summary>
     /// Adds a client that connects at its diagram's <c>^</c> (at once without one, or when that time
@@ -139,8 +144,8 @@ public sealed class VirtualServer : IAsyncDisposable
         var uri = new Uri(s_base, path);
         WebSocketClientOptions clientOptions = VirtualOptions.ForClient(options, _scheduler);
 
-        InMemoryTransport clientEnd = InMemoryTransport.CreateEnd(pipeBuffer, inline: true);
-        InMemoryTransport serverEnd = InMemoryTransport.CreateEnd(pipeBuffer, inline: true);
+        InMemoryDuplexPipe clientEnd = InMemoryDuplexPipe.CreateEnd(pipeBuffer, inline: true);
+        InMemoryDuplexPipe serverEnd = InMemoryDuplexPipe.CreateEnd(pipeBuffer, inline: true);
         var clientToServer = new VirtualLink(clientEnd.PeerInput, serverEnd.PeerOutput, _scheduler, carriesResponse: false);
         var serverToClient = new VirtualLink(serverEnd.PeerInput, clientEnd.PeerOutput, _scheduler, carriesResponse: true);
         var virtualClient = new VirtualClient(_scheduler, clientEnd, clientToServer, serverToClient, record ? _recorder?.CreateObserver<Message>() : null, values, Origin);
@@ -185,10 +190,10 @@ public sealed class VirtualServer : IAsyncDisposable
     }
 
     /// <summary>Closes an end nobody serves, as a port nobody listens on would: the client reads the end of the stream.</summary>
-    private static async Task RefuseAsync(InMemoryTransport serverEnd)
+    private static async Task RefuseAsync(InMemoryDuplexPipe serverEnd)
     {
-        await serverEnd.CloseOutputAsync().ConfigureAwait(false);
-        await serverEnd.DisposeAsync().ConfigureAwait(false);
+        await serverEnd.Output.CompleteAsync().ConfigureAwait(false);
+        await serverEnd.Input.CompleteAsync().ConfigureAwait(false);
     }
 
     /// <summary>

@@ -52,7 +52,11 @@ public static class WebSocketTest
     public static HandlerTestResult Run(TestScheduler scheduler, Func<WebSocketConnection, IObservable<Message>> handler, string client, IReadOnlyDictionary<char, Message>? values = null, WebSocketOptions? options = null, long? until = null, Action<VirtualConnectionPair>? configure = null, WebSocketOptions? clientOptions = null, string path = "/")
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return Run(scheduler, HandlerRunner.FromRx(handler), client, values, options, until, configure, clientOptions, path);
+        return Run(scheduler, (accepted, o) => WebSocketServer.CreateUnbound(ws =>
+        {
+            accepted(ws);
+            return handler(ws);
+        }, o), client, values, options, until, configure, clientOptions, path);
     }
 
     /// <summary>Runs an async handler (the connection closes when it returns).</summary>
@@ -71,26 +75,33 @@ public static class WebSocketTest
     /// <exception cref="HandshakeException">The opening handshake failed (a <see cref="HandshakeRejectedException"/> when the server refused it); test refusals with <see cref="VirtualServer"/>.</exception>
     public static HandlerTestResult Run(TestScheduler scheduler, Func<WebSocketConnection, CancellationToken, Task> handler, string client, IReadOnlyDictionary<char, Message>? values = null, WebSocketOptions? options = null, long? until = null, Action<VirtualConnectionPair>? configure = null, WebSocketOptions? clientOptions = null, string path = "/")
     {
-        ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(handler);
+        return Run(scheduler, (accepted, o) => WebSocketServer.CreateUnbound((ws, ct) =>
+        {
+            accepted(ws);
+            return handler(ws, ct);
+        }, o), client, values, options, until, configure, clientOptions, path);
+    }
+
+    /// <summary>Checks the arguments and runs with no synchronization context (see the public overloads).</summary>
+    private static HandlerTestResult Run(TestScheduler scheduler, Func<Action<WebSocketConnection>, WebSocketServerOptions, WebSocketServer> createServer, string client, IReadOnlyDictionary<char, Message>? values, WebSocketOptions? options, long? until, Action<VirtualConnectionPair>? configure, WebSocketOptions? clientOptions, string path)
+    {
+        ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(path);
         values ??= Marbles.Letters;
         using (NoSynchronizationContext.Enter())
         {
-            return RunCore(scheduler, handler, client, values, options, until, configure, clientOptions, path);
+            return RunCore(scheduler, createServer, client, values, options, until, configure, clientOptions, path);
         }
     }
 
-    private static HandlerTestResult RunCore(TestScheduler scheduler, Func<WebSocketConnection, CancellationToken, Task> handler, string client, IReadOnlyDictionary<char, Message> values, WebSocketOptions? options, long? until, Action<VirtualConnectionPair>? configure, WebSocketOptions? clientOptions, string path)
+    /// <summary>Runs one scripted client against a server from <paramref name="createServer"/>, whose handler first hands each connection to the callback it is given.</summary>
+    private static HandlerTestResult RunCore(TestScheduler scheduler, Func<Action<WebSocketConnection>, WebSocketServerOptions, WebSocketServer> createServer, string client, IReadOnlyDictionary<char, Message> values, WebSocketOptions? options, long? until, Action<VirtualConnectionPair>? configure, WebSocketOptions? clientOptions, string path)
     {
         (_, _, long frames) = ConnectionDiagram.Parse(client, values);
         WebSocketConnection? serverEnd = null;
-        VirtualServer host = VirtualServer.Create(scheduler, scheduler, (ws, ct) =>
-        {
-            serverEnd = ws;
-            return handler(ws, ct);
-        }, options);
+        VirtualServer host = VirtualServer.Create(scheduler, scheduler, o => createServer(ws => serverEnd = ws, o), options);
 
         VirtualConnectionPair? pair = null;
         VirtualClient scripted = host.Connect(client, path, clientOptions ?? options, values, configure: null, opened: c =>

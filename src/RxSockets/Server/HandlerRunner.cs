@@ -9,7 +9,9 @@ namespace RxSockets;
 /// Runs one connection handler with the server's rules: the connection closes with 1000 when the
 /// handler returns, with 1011 (no details sent) when it throws, with the chosen status for a
 /// <see cref="WebSocketCloseException"/>, and with 1001 when the server stops it. Shared by
-/// <see cref="WebSocketServer"/> and RxSockets.Testing, so tests run handlers exactly as servers do.
+/// every <see cref="WebSocketServer"/> session, listening or unbound, so harnesses built on
+/// <see cref="WebSocketServer.CreateUnbound(Func{WebSocketConnection, CancellationToken, Task}, WebSocketServerOptions?)"/>
+/// (RxSockets.Testing's) run handlers exactly as servers do.
 /// </summary>
 internal static class HandlerRunner
 {

@@ -116,11 +116,18 @@ public sealed partial class WebSocketServer
         }
     }
 
-    /// <summary>Reads and answers the opening handshake within the open timeout; returns the started connection, or null if it was answered with plain HTTP.</summary>
-    private async Task<WebSocketConnection?> HandshakeAsync(ITransport transport, HandshakeTelemetry telemetry)
+    /// <summary>
+    /// Reads and answers the opening handshake within the open timeout; returns the started
+    /// connection, or null if it was answered with plain HTTP or dropped. <paramref name="abandon"/>
+    /// (a caller's token, for connections handed to <see cref="RunAcceptedAsync(IDuplexPipe, System.Net.EndPoint?, System.Net.EndPoint?, CancellationToken)"/>)
+    /// drops the handshake without an answer.
+    /// </summary>
+    private async Task<WebSocketConnection?> HandshakeAsync(ITransport transport, HandshakeTelemetry telemetry, CancellationToken abandon = default)
     {
         using var timeout = new CancellationTokenSource(_options.OpenTimeout, _options.TimeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token);
+        using CancellationTokenSource linked = abandon.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token, abandon)
+            : CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token);
         string? remote = transport.RemoteEndPoint?.ToString();
         HandshakeRequest? request;
         try
@@ -196,6 +203,11 @@ public sealed partial class WebSocketServer
         catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
         {
             await RespondAsync(transport, HandshakeResponse.CreateError(503, "The server is shutting down."), remote, telemetry).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException) when (abandon.IsCancellationRequested)
+        {
+            telemetry.Failed("aborted");
             return null;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)

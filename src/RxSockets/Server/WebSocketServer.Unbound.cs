@@ -1,4 +1,5 @@
 using System;
+using System.IO.Pipelines;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
@@ -8,39 +9,96 @@ using RxSockets.Protocol;
 namespace RxSockets;
 
 /// <summary>
-/// A server without a listening socket: connections that were accepted elsewhere (an in-memory
-/// pipe in RxSockets.Testing) are handed to <see cref="RunAcceptedAsync"/> and go through the same
-/// steps as accepted sockets: handshake rate, <see cref="WebSocketServerOptions.MaxConnections"/>,
-/// the opening handshake within <see cref="WebSocketOptions.OpenTimeout"/> on the options'
-/// <see cref="WebSocketOptions.TimeProvider"/>, the registry, the handler, graceful shutdown.
+/// A server without a listening socket: byte streams accepted elsewhere (in-memory pipes in a
+/// test harness, a transport of the application's own) are handed to
+/// <see cref="RunAcceptedAsync(IDuplexPipe, EndPoint?, EndPoint?, CancellationToken)"/> and go
+/// through the same steps as accepted sockets.
 /// </summary>
 public sealed partial class WebSocketServer
 {
-    /// <summary>Creates a server that listens nowhere; connections come only through <see cref="RunAcceptedAsync"/>.</summary>
-    /// <param name="handler">Runs once per connection.</param>
-    /// <param name="options">Settings; <see cref="WebSocketServerOptions.Host"/> and <see cref="WebSocketServerOptions.Port"/> only name <see cref="EndPoint"/>, and <see cref="WebSocketServerOptions.Tls"/> is not used (the transports handed over carry plain bytes).</param>
-    /// <returns>The server, ready to run accepted transports.</returns>
-    internal static WebSocketServer CreateUnbound(Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketServerOptions options)
+    /// <summary>
+    /// Creates a server with an async handler that listens nowhere: connections come only through
+    /// <see cref="RunAcceptedAsync(IDuplexPipe, EndPoint?, EndPoint?, CancellationToken)"/>. Everything
+    /// else is the listening server's: the opening handshake, <see cref="WebSocketServerOptions.ProcessRequest"/>,
+    /// limits, <see cref="Connections"/>, <see cref="Joined"/> and <see cref="Left"/>,
+    /// <see cref="Broadcast(Message)"/>, and shutdown with 1001.
+    /// </summary>
+    /// <param name="handler">Runs once per connection; the connection closes when it returns (see <see cref="StartAsync(Func{WebSocketConnection, CancellationToken, Task}, WebSocketServerOptions?, CancellationToken)"/>).</param>
+    /// <param name="options">
+    /// Settings; <see langword="null"/> for defaults. <see cref="WebSocketServerOptions.Host"/> and
+    /// <see cref="WebSocketServerOptions.Port"/> only name <see cref="EndPoint"/> and <see cref="Uri"/>;
+    /// <see cref="WebSocketServerOptions.Tls"/> and the socket poller settings are not used (the
+    /// streams handed over carry plain HTTP and WebSocket bytes).
+    /// </param>
+    /// <returns>The server, ready to run accepted streams.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public static WebSocketServer CreateUnbound(Func<WebSocketConnection, CancellationToken, Task> handler, WebSocketServerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        ArgumentNullException.ThrowIfNull(options);
+        options ??= new WebSocketServerOptions();
         options.Validate();
         return new WebSocketServer(handler, options, listener: null);
     }
 
+    /// <summary>Creates a server with an Rx handler that listens nowhere (see <see cref="CreateUnbound(Func{WebSocketConnection, CancellationToken, Task}, WebSocketServerOptions?)"/>).</summary>
+    /// <param name="handler">Returns the messages to send; its completion closes the connection with 1000, its error with 1011.</param>
+    /// <param name="options">Settings; <see langword="null"/> for defaults. Host and port only name the server; TLS is not used.</param>
+    /// <returns>The server, ready to run accepted streams.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public static WebSocketServer CreateUnbound(Func<WebSocketConnection, IObservable<Message>> handler, WebSocketServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return CreateUnbound(HandlerRunner.FromRx(handler), options);
+    }
+
     /// <summary>
-    /// Runs one accepted transport as a session, as the accept loop runs a socket: the opening
-    /// handshake, then the handler, then cleanup. Counted in <see cref="ActiveSessions"/> from this
-    /// call on, so shutdown waits for it. The session starts on the caller's thread (under
-    /// an inline <see cref="ConnectionExecution"/> it runs there until it waits).
+    /// Runs one accepted connection as a session, as the accept loop runs a socket: the opening
+    /// handshake read from <paramref name="transport"/> and answered on it (handshake rate,
+    /// <see cref="WebSocketServerOptions.MaxConnections"/>, the open timeout on the options'
+    /// <see cref="WebSocketOptions.TimeProvider"/>), then the handler, then cleanup. Counted in
+    /// <see cref="ActiveSessions"/> from this call on, so shutdown waits for it; a server that is
+    /// stopping answers 503. The session starts on the caller's thread and moves where the options'
+    /// <see cref="WebSocketOptions.Execution"/> runs work once it has read the request.
     /// </summary>
-    /// <param name="transport">The accepted transport; the session owns it from now on.</param>
-    /// <returns>A task that completes when the session is over; never faults.</returns>
-    internal Task RunAcceptedAsync(ITransport transport)
+    /// <param name="transport">
+    /// The accepted byte stream, before the opening handshake; the session owns it from now on and
+    /// completes both of its ends when it is done (completing the other side of its input is the
+    /// peer closing the connection).
+    /// </param>
+    /// <param name="localEndPoint">What <see cref="WebSocketConnection.LocalEndPoint"/> reports, when there is an address.</param>
+    /// <param name="remoteEndPoint">What <see cref="WebSocketConnection.RemoteEndPoint"/> reports and logs show, when there is an address.</param>
+    /// <param name="cancellationToken">Aborts the session: a handshake in progress is dropped without an answer, an open connection is aborted as by <see cref="WebSocketConnection.Abort"/>.</param>
+    /// <returns>A task that completes when the session is over; it never faults.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="transport"/> is null.</exception>
+    /// <example>
+    /// <code>
+    /// // a server over a transport of the application's own, accepted as IDuplexPipe
+    /// await using WebSocketServer server = WebSocketServer.CreateUnbound(async (ws, ct) =&gt; await ws.SendAsync("hi", ct));
+    /// _ = server.RunAcceptedAsync(acceptedPipe);
+    /// </code>
+    /// </example>
+    public Task RunAcceptedAsync(IDuplexPipe transport, EndPoint? localEndPoint = null, EndPoint? remoteEndPoint = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transport);
+        return RunAcceptedAsync(new DuplexPipeTransport(transport, localEndPoint, remoteEndPoint, flushHandsOff: false), cancellationToken);
+    }
+
+    /// <summary>Runs one accepted transport as a session (see the public overload).</summary>
+    internal Task RunAcceptedAsync(ITransport transport, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+
+        // Counted before stopping is checked: either StopAsync sees this session in _active and
+        // waits for it, or this call sees the stop and refuses (both are full fences).
         int active = Interlocked.Increment(ref _active);
-        return RunAcceptedSessionAsync(transport, active);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return RefuseStoppedAsync(transport);
+        }
+
+        return RunAcceptedSessionAsync(transport, active, cancellationToken);
     }
 
     /// <summary>The end point an unbound server reports: its options' host (when it is an address) and port.</summary>
@@ -48,7 +106,7 @@ public sealed partial class WebSocketServer
         new(IPAddress.TryParse(options.Host, out IPAddress? address) ? address : IPAddress.Loopback, options.Port);
 
     /// <summary>The steps of <see cref="RunSessionAsync"/> that follow the creation of the transport.</summary>
-    private async Task RunAcceptedSessionAsync(ITransport transport, int active)
+    private async Task RunAcceptedSessionAsync(ITransport transport, int active, CancellationToken cancellationToken)
     {
         WebSocketConnection? connection = null;
         using HandshakeTelemetry telemetry = RxSocketsTelemetry.StartHandshake(_options.MeterFactory, _options.TimeProvider);
@@ -68,12 +126,13 @@ public sealed partial class WebSocketServer
                 return;
             }
 
-            connection = await HandshakeAsync(transport, telemetry).ConfigureAwait(false);
+            connection = await HandshakeAsync(transport, telemetry, cancellationToken).ConfigureAwait(false);
             if (connection is null)
             {
                 return;
             }
 
+            using CancellationTokenRegistration abort = cancellationToken.UnsafeRegister(static state => ((WebSocketConnection)state!).Abort(), connection);
             try
             {
                 await HandlerRunner.RunAsync(connection, _handler, _logger, _shutdown.Token, callerCancelsOnStop: true).ConfigureAwait(false);
@@ -95,10 +154,31 @@ public sealed partial class WebSocketServer
                 await DisposeQuietlyAsync(transport).ConfigureAwait(false);
             }
 
-            if (Interlocked.Decrement(ref _active) == 0 && _shutdown.IsCancellationRequested && _acceptLoop.IsCompleted)
-            {
-                _drained.TrySetResult();
-            }
+            EndAcceptedSession();
+        }
+    }
+
+    /// <summary>Answers a stream handed over once stopping has started, as a handshake in progress is answered then.</summary>
+    private async Task RefuseStoppedAsync(ITransport transport)
+    {
+        try
+        {
+            using HandshakeTelemetry telemetry = RxSocketsTelemetry.StartHandshake(_options.MeterFactory, _options.TimeProvider);
+            await RespondAsync(transport, HandshakeResponse.CreateError(503, "The server is shutting down."), transport.RemoteEndPoint?.ToString(), telemetry).ConfigureAwait(false);
+            await DisposeQuietlyAsync(transport).ConfigureAwait(false);
+        }
+        finally
+        {
+            EndAcceptedSession();
+        }
+    }
+
+    /// <summary>Uncounts a session; the last one to end after shutdown started lets shutdown finish.</summary>
+    private void EndAcceptedSession()
+    {
+        if (Interlocked.Decrement(ref _active) == 0 && _shutdown.IsCancellationRequested && _acceptLoop.IsCompleted)
+        {
+            _drained.TrySetResult();
         }
     }
 }

@@ -36,7 +36,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     private readonly Func<WebSocketConnection, CancellationToken, Task> _handler;
     private readonly WebSocketServerOptions _options;
     private readonly ServerHandshake _handshake;
-    /// <summary>The listening socket; null for a server whose connections are handed to it (<see cref="CreateUnbound"/>).</summary>
+    /// <summary>The listening socket; null for a server whose connections are handed to it (<see cref="CreateUnbound(Func{WebSocketConnection, CancellationToken, Task}, WebSocketServerOptions?)"/>).</summary>
     private readonly Socket? _listener;
     private readonly ILogger _logger;
 

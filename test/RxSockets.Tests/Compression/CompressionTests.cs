@@ -29,7 +29,7 @@ public sealed class CompressionTests
     public async Task InMemoryPair_LargeMessagesBothWays_ArriveIntact()
     {
         (PerMessageDeflate client, PerMessageDeflate server) = Negotiate(s_options, s_options);
-        (InMemoryTransport a, InMemoryTransport b) = InMemoryTransport.CreatePair();
+        (ITransport a, ITransport b) = InMemoryTransports.CreatePair();
         await using var clientEnd = new WebSocketConnection(a, ConnectionSide.Client, NoKeepAlive(), null, null, client);
         await using var serverEnd = new WebSocketConnection(b, ConnectionSide.Server, NoKeepAlive(), null, null, server);
         clientEnd.Start();
@@ -54,7 +54,7 @@ public sealed class CompressionTests
     public async Task SendAsync_LargeMessage_IsCompressed_UnlessItOptsOut()
     {
         (PerMessageDeflate client, PerMessageDeflate server) = Negotiate(s_options, s_options);
-        (InMemoryTransport a, InMemoryTransport b) = InMemoryTransport.CreatePair();
+        (ITransport a, ITransport b) = InMemoryTransports.CreatePair();
         await using var serverEnd = new WebSocketConnection(b, ConnectionSide.Server, NoKeepAlive(), null, null, server);
         serverEnd.Start();
 
@@ -101,7 +101,7 @@ public sealed class CompressionTests
     public async Task ReceivingABomb_ClosesWith1009_AndFailsTheIncomingStream()
     {
         (PerMessageDeflate client, PerMessageDeflate server) = Negotiate(s_options, s_options);
-        (InMemoryTransport a, InMemoryTransport b) = InMemoryTransport.CreatePair();
+        (ITransport a, ITransport b) = InMemoryTransports.CreatePair();
         await using var serverEnd = new WebSocketConnection(b, ConnectionSide.Server, NoKeepAlive(), null, null, server);
         serverEnd.Start();
 

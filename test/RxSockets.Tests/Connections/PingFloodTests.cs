@@ -5,6 +5,7 @@ using System.IO.Pipelines;
 using System.Threading.Tasks;
 using NUnit.Framework;
 using RxSockets.Protocol;
+using RxSockets.Testing;
 
 namespace RxSockets.Tests.Connections;
 
@@ -24,8 +25,8 @@ public sealed class PingFloodTests
     [Test]
     public async Task PingFloodWithoutReading_StopsReadingAfterABoundedAmount_ThenAnswersEveryPing([Values] ConnectionSide side)
     {
-        (InMemoryTransport local, InMemoryTransport peer) = InMemoryTransport.CreatePair(PipeBuffer, inline: true);
-        var options = new WebSocketOptions { PingInterval = null, Execution = InlineTestExecution.Instance };
+        (ITransport local, ITransport peer) = InMemoryTransports.CreatePair(PipeBuffer, inline: true);
+        var options = new WebSocketOptions { PingInterval = null, Execution = InlineExecution.Instance };
         var connection = new WebSocketConnection(local, side, options, null, null);
         connection.Start();
         ConnectionSide peerSide = side == ConnectionSide.Server ? ConnectionSide.Client : ConnectionSide.Server;

@@ -20,7 +20,7 @@ internal sealed class ConnectionPair : IAsyncDisposable
     /// <summary>Creates and starts both ends. Keepalive is off unless the options turn it on.</summary>
     public static ConnectionPair Create(WebSocketOptions? clientOptions = null, WebSocketOptions? serverOptions = null, long pipeBuffer = 64 * 1024)
     {
-        (InMemoryTransport a, InMemoryTransport b) = InMemoryTransport.CreatePair(pipeBuffer);
+        (ITransport a, ITransport b) = InMemoryTransports.CreatePair(pipeBuffer);
         var client = new WebSocketConnection(a, ConnectionSide.Client, clientOptions ?? NoKeepAlive(), null, null);
         var server = new WebSocketConnection(b, ConnectionSide.Server, serverOptions ?? NoKeepAlive(), null, null);
         client.Start();

@@ -18,11 +18,11 @@ internal readonly record struct RawEvent(ProtocolEventType Type, byte[] Payload,
 /// </summary>
 internal sealed class RawPeer : IAsyncDisposable
 {
-    private readonly InMemoryTransport _transport;
+    private readonly ITransport _transport;
     private readonly ProtocolConnection _engine = new(ConnectionSide.Server);
     private readonly Queue<RawEvent> _events = new();
 
-    private RawPeer(WebSocketConnection connection, InMemoryTransport transport)
+    private RawPeer(WebSocketConnection connection, ITransport transport)
     {
         Connection = connection;
         _transport = transport;
@@ -33,7 +33,7 @@ internal sealed class RawPeer : IAsyncDisposable
 
     public static RawPeer Start(WebSocketOptions options)
     {
-        (InMemoryTransport a, InMemoryTransport b) = InMemoryTransport.CreatePair();
+        (ITransport a, ITransport b) = InMemoryTransports.CreatePair();
         var connection = new WebSocketConnection(a, ConnectionSide.Client, options, null, null);
         connection.Start();
         return new RawPeer(connection, b);

@@ -99,6 +99,29 @@ public sealed class FeedHub : IDisposable
         return Add(topic, new TopicSource<Message>(source, new MessageDataFormatter(key), key is not null), options);
     }
 
+    /// <summary>
+    /// Serves a topic that other processes publish, through the hub's shared
+    /// <see cref="FeedHubOptions.Backplane"/> (docs/scale-out.md): this process has no source for it,
+    /// and its subscribers get what any process publishes, with the same history and resume.
+    /// </summary>
+    /// <param name="topic">The topic name: 1–200 characters, no control characters.</param>
+    /// <param name="options">The topic's settings (history, flow policy, authorization); <see langword="null"/> for the defaults.</param>
+    /// <returns>The topic; dispose it to remove it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="topic"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="topic"/> is not a valid name or is already published.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The hub's backplane is not shared: nothing could ever reach the topic.</exception>
+    public FeedTopic Relay(string topic, TopicOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        if (!_options.Backplane.IsShared)
+        {
+            throw new InvalidOperationException("Relay needs a shared backplane (FeedHubOptions.Backplane, e.g. RxSockets.Redis): with the in-process one no other process can publish to the topic.");
+        }
+
+        return Add(topic, null, options);
+    }
+
     /// <summary>Finds a published topic.</summary>
     /// <param name="name">The topic name.</param>
     /// <param name="topic">The topic, when found.</param>
@@ -159,7 +182,7 @@ public sealed class FeedHub : IDisposable
     /// <summary>The hub's clock (tests drive it).</summary>
     internal TimeProvider TimeProvider => _options.TimeProvider;
 
-    private FeedTopic Add(string name, TopicSource source, TopicOptions? options)
+    private FeedTopic Add(string name, TopicSource? source, TopicOptions? options)
     {
         if (!FeedRequest.IsValidTopic(name))
         {
@@ -168,12 +191,19 @@ public sealed class FeedHub : IDisposable
 
         options ??= new TopicOptions();
         options.Validate();
-        var topic = new FeedTopic(this, name, source, options, _options.TimeProvider, _logger);
-        if (!_topics.TryAdd(name, topic))
+        if (_topics.ContainsKey(name))
         {
             throw new ArgumentException($"The topic \"{name}\" is already published.", nameof(name));
         }
 
+        var topic = new FeedTopic(this, name, source, options, _options.Backplane, _options.TimeProvider, _logger);
+        if (!_topics.TryAdd(name, topic))
+        {
+            topic.Dispose(); // published meanwhile by another thread: leave the backplane again
+            throw new ArgumentException($"The topic \"{name}\" is already published.", nameof(name));
+        }
+
+        topic.Start();
         return topic;
     }
 }

@@ -13,6 +13,13 @@ public sealed class FeedHubOptions
     /// <summary>The clock for history age and linger; replace it to run in virtual time. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Where topics get their sequence numbers and their messages: <see cref="InProcessFeedBackplane.Instance"/>
+    /// (the default) for one process, or a shared backplane such as <c>RxSockets.Redis</c>'s to run
+    /// the same topics on several server processes (docs/scale-out.md).
+    /// </summary>
+    public IFeedBackplane Backplane { get; set; } = InProcessFeedBackplane.Instance;
+
     /// <summary>Where logs go (a failing source, a failing hook); <see langword="null"/> for none.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
@@ -52,11 +59,12 @@ public sealed class FeedHubOptions
     public int MaxErrorsPerConnection { get; set; } = 100;
 
     /// <summary>Checks the values and throws for the first invalid one.</summary>
-    /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> is null.</exception>
+    /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> or <see cref="Backplane"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        ArgumentNullException.ThrowIfNull(Backplane);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxTopicsPerConnection, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestBytes, 64);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxErrorsPerConnection, 1);

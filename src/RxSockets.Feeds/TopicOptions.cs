@@ -28,6 +28,7 @@ public sealed class TopicOptions
     /// How long the source stays subscribed after the last subscriber left. Default 30 s: longer than
     /// a browser's usual reconnect, so a dashboard that blinks finds the topic running and its history
     /// continuous. <see cref="TimeSpan.Zero"/> unsubscribes at once; <see cref="Timeout.InfiniteTimeSpan"/> never.
+    /// Not used with a shared <see cref="FeedHubOptions.Backplane"/>: the source runs from <c>Publish</c> on, since subscribers may be on other nodes.
     /// </summary>
     public TimeSpan Linger { get; set; } = TimeSpan.FromSeconds(30);
 

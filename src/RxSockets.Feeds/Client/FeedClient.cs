@@ -294,6 +294,11 @@ public sealed class FeedClient : IAsyncDisposable
 
             case "reset":
                 topic.LastSequence = 0; // a new history or epoch: the snapshot that follows starts over
+                if (root.TryGetProperty("epoch"u8, out JsonElement newEpoch) && newEpoch.ValueKind == JsonValueKind.String)
+                {
+                    topic.Epoch = newEpoch.GetString(); // changed mid-subscription (a scale-out backplane lost its state)
+                }
+
                 string? reason = root.TryGetProperty("reason"u8, out JsonElement why) ? why.GetString() : null;
                 topic.Items.OnNext(new FeedItem(FeedItemKind.Reset, topic.Name, 0, null, default, false, reason));
                 break;

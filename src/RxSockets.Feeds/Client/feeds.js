@@ -263,6 +263,9 @@ export class FeedSubscription extends EventTarget {
 
   _reset(message) {
     this.seq = null; // what follows (the snapshot) starts the topic's state again
+    if (message.epoch) {
+      this.epoch = message.epoch; // the topic's epoch changed mid-subscription (a scale-out backplane lost its state)
+    }
     const item = { type: 'reset', topic: this.topic, reason: message.reason };
     this.#push(item);
     this.dispatchEvent(new CustomEvent('reset', { detail: item }));

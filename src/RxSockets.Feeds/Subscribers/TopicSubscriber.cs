@@ -67,6 +67,17 @@ internal sealed class TopicSubscriber(FeedTopic topic, IFeedOutlet outlet, FlowP
     /// <summary>While behind: whether it is owed every message, the newest, or the newest per key.</summary>
     public Conflation Conflation { get; set; }
 
+    /// <summary>
+    /// While conflating: the newest sequence the conflation covers. A new subscription's snapshot
+    /// covers what the topic held when it attached, and every message after that is owed one by one;
+    /// a flow policy (or a reset) conflates up to the newest, whenever its drain runs
+    /// (<see cref="long.MaxValue"/>).
+    /// </summary>
+    public long ConflateUntil { get; set; } = long.MaxValue;
+
+    /// <summary>Counts the resets it was sent: a drain that took frames before one does not move <see cref="Next"/> for them.</summary>
+    public int Generation { get; set; }
+
     /// <summary>Whether its drain waits for room (its last send was refused): the flow policy applies when it wakes.</summary>
     public bool Waiting { get; set; }
 

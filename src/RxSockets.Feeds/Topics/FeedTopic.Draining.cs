@@ -41,9 +41,11 @@ public sealed partial class FeedTopic
                 }
 
                 int count;
+                int generation;
                 IDisposable? stop = null;
                 lock (_gate)
                 {
+                    generation = subscriber.Generation;
                     if (subscriber.State == SubscriberState.Removed)
                     {
                         return;
@@ -80,7 +82,7 @@ public sealed partial class FeedTopic
                 bool closed = sent < count && !subscriber.Outlet.IsOpen;
                 lock (_gate)
                 {
-                    AdvanceLocked(subscriber, batch, sent);
+                    AdvanceLocked(subscriber, batch, sent, moveNext: subscriber.Generation == generation);
                     subscriber.Waiting = sent < count;
                     if (closed)
                     {
@@ -132,10 +134,12 @@ public sealed partial class FeedTopic
 
             case FlowPolicyKind.Latest when subscriber.Conflation == Conflation.None:
                 subscriber.Conflation = Conflation.Latest;
+                subscriber.ConflateUntil = long.MaxValue;
                 return true;
 
             case FlowPolicyKind.LatestPerKey when subscriber.Conflation == Conflation.None:
                 subscriber.Conflation = _keys is null ? Conflation.Latest : Conflation.PerKey;
+                subscriber.ConflateUntil = long.MaxValue;
                 return true;
 
             case FlowPolicyKind.Close when subscriber.Conflation == Conflation.None:
@@ -173,46 +177,69 @@ public sealed partial class FeedTopic
             return count;
         }
 
-        switch (subscriber.Conflation)
+        if (subscriber.Conflation != Conflation.None && !TakeConflatedLocked(subscriber, batch, ref count))
         {
-            case Conflation.None:
-                long from = subscriber.Next;
-                if (from < _log.OldestSeq)
-                {
-                    if (subscriber.Policy.Kind == FlowPolicyKind.Close)
-                    {
-                        return -1;
-                    }
+            // Its snapshot is sent: every message after the snapshot's point is owed one by one.
+            subscriber.Conflation = Conflation.None;
+            subscriber.Next = Math.Max(subscriber.Next, subscriber.ConflateUntil + 1);
+        }
 
-                    from = _log.OldestSeq; // dropped from history meanwhile: skipped, as the oldest are
-                    subscriber.Next = from;
+        if (subscriber.Conflation == Conflation.None)
+        {
+            long from = subscriber.Next;
+            if (from < _log.OldestSeq)
+            {
+                if (subscriber.Policy.Kind == FlowPolicyKind.Close)
+                {
+                    return -1;
                 }
 
-                for (long seq = from; seq <= _last && count < batch.Length; seq++)
-                {
-                    batch[count++] = new Owed(_log.Get(seq).Frame, seq);
-                }
+                from = _log.OldestSeq; // dropped from history meanwhile: skipped, as the oldest are
+                subscriber.Next = from;
+            }
 
-                break;
-
-            case Conflation.Latest:
-                if (_last >= subscriber.Next && _log.Newest is { } newest)
-                {
-                    batch[count++] = new Owed(newest.Frame, newest.Seq);
-                }
-
-                break;
-
-            case Conflation.PerKey:
-                _keys!.CopyFrom(subscriber.Next, batch, ref count);
-                break;
+            for (long seq = from; seq <= _last && count < batch.Length; seq++)
+            {
+                batch[count++] = new Owed(_log.Get(seq).Frame, seq);
+            }
         }
 
         return count;
     }
 
+    /// <summary>
+    /// Copies what a conflating subscriber is owed: the newest message, or the newest of every key,
+    /// from its position up to <see cref="TopicSubscriber.ConflateUntil"/>. Returns false when a
+    /// snapshot bounded by a point has nothing left to send (the caller goes on message by message);
+    /// true otherwise.
+    /// </summary>
+    private bool TakeConflatedLocked(TopicSubscriber subscriber, Owed[] batch, ref int count)
+    {
+        long until = subscriber.ConflateUntil;
+        bool bounded = until != long.MaxValue;
+        int before = count;
+        if (subscriber.Conflation == Conflation.PerKey)
+        {
+            _keys!.CopyFrom(subscriber.Next, until, batch, ref count);
+        }
+        else
+        {
+            long newest = Math.Min(until, _last);
+            if (newest >= subscriber.Next && newest >= _log.OldestSeq && _log.Count > 0)
+            {
+                batch[count++] = new Owed(_log.Get(newest).Frame, newest);
+            }
+        }
+
+        return !bounded || count > before;
+    }
+
     /// <summary>Consumes the first <paramref name="sent"/> frames of <paramref name="batch"/>: control frames leave the queue, data moves the position past them.</summary>
-    private static void AdvanceLocked(TopicSubscriber subscriber, Owed[] batch, int sent)
+    /// <param name="subscriber">The subscriber.</param>
+    /// <param name="batch">What its drain took.</param>
+    /// <param name="sent">How many of them went out.</param>
+    /// <param name="moveNext">False when the subscriber was reset since the batch was taken: its position is the reset's.</param>
+    private static void AdvanceLocked(TopicSubscriber subscriber, Owed[] batch, int sent, bool moveNext)
     {
         if (subscriber.State == SubscriberState.Removed)
         {
@@ -225,7 +252,7 @@ public sealed partial class FeedTopic
             {
                 subscriber.Control!.Dequeue();
             }
-            else
+            else if (moveNext)
             {
                 subscriber.Next = batch[i].Seq + 1;
             }

@@ -7,17 +7,15 @@ namespace RxSockets;
 public sealed partial class FeedTopic
 {
     /// <summary>
-    /// Publishes one value of <paramref name="run"/>: gives it the next sequence number, frames its
-    /// envelope once, keeps it in history (and the key table), and hands the frame to every live
-    /// subscriber. A live subscriber whose connection refuses it falls behind (its drain starts); a
-    /// behind one is left to its drain. Never waits; allocates nothing per subscriber.
+    /// Publishes one value of <paramref name="run"/>: writes its body once and hands it to the
+    /// backplane, which numbers it and delivers it to <see cref="Receive"/> (at once on this thread
+    /// for the in-process backplane). Never waits.
     /// </summary>
     internal void Publish<T>(int run, T value, DataFormatter<T> formatter)
     {
-        List<TopicSubscriber>? fellBehind = null;
-        List<TopicSubscriber>? toClose = null;
-        IDisposable? stop = null;
-        Exception? failure;
+        string? key;
+        string? body;
+        Exception? failure = null;
         lock (_gate)
         {
             if (run != _run || !_sourceActive)
@@ -25,18 +23,16 @@ public sealed partial class FeedTopic
                 return; // a late notification of a run that ended
             }
 
-            if (TryCreateEntry(_last + 1, value, formatter, out FeedEntry? entry, out failure))
+            try
             {
-                _last = entry.Seq;
-                _log.Append(entry);
-                _log.TrimByAge(_time, entry.Timestamp, _historyAge);
-                if (entry.Key is not null)
-                {
-                    _keys!.Update(entry);
-                }
-
-                FanOutLocked(entry, ref fellBehind, ref toClose);
-                stop = LingerLocked(); // when the fan-out removed the last subscriber
+                key = _source!.HasKey ? formatter.KeyOf(value) : null; // a run exists only with a source
+                body = _envelopes.Body(key, value, formatter);
+            }
+            catch (Exception ex)
+            {
+                key = null;
+                body = null;
+                failure = ex;
             }
         }
 
@@ -45,6 +41,77 @@ public sealed partial class FeedTopic
             FeedLog.SerializationFailed(_logger, Name, failure);
             EndRun(run, failure);
             return;
+        }
+
+        _link.Publish(key, body!);
+    }
+
+    /// <summary>
+    /// Takes numbered messages from the backplane, in order: each is framed once, kept in history
+    /// (and the key table) and handed to every live subscriber. A new epoch or a step in the sequence
+    /// first resets every subscriber (a <c>reset</c> notice, then the snapshot), so a loss is never a
+    /// silent gap. A live subscriber whose connection refuses a frame falls behind (its drain starts).
+    /// </summary>
+    private void Receive(string epoch, ReadOnlySpan<FeedRecord> records)
+    {
+        List<TopicSubscriber>? fellBehind = null;
+        List<TopicSubscriber>? toClose = null;
+        List<TopicSubscriber>? resets = null;
+        IDisposable? stop;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            bool reset = false;
+            if (epoch != _epoch)
+            {
+                bool known = _epoch.Length > 0;
+                _epoch = epoch;
+                _last = 0;
+                _log.Clear(0);
+                _keys?.Clear();
+                if (known)
+                {
+                    ResetAllLocked("epoch", epoch, ref resets);
+                    reset = true;
+                }
+            }
+
+            foreach (FeedRecord record in records)
+            {
+                if (record.Sequence <= _last)
+                {
+                    continue; // a duplicate
+                }
+
+                if (record.Sequence != _last + 1)
+                {
+                    // Messages between are lost for good: what history held before them cannot be resumed across the gap.
+                    _log.Clear(_last);
+                    if (!reset)
+                    {
+                        // Also with nothing received yet: a subscriber that resumed ahead of this node must not skip silently.
+                        ResetAllLocked("history", null, ref resets);
+                        reset = true;
+                    }
+                }
+
+                var entry = new FeedEntry(record.Sequence, _envelopes.Data(record.Sequence, record.Body), record.Key, _time.GetTimestamp());
+                _last = entry.Seq;
+                _log.Append(entry);
+                _log.TrimByAge(_time, entry.Timestamp, _historyAge);
+                if (entry.Key is not null)
+                {
+                    (_keys ??= new KeyTable(_maxKeys)).Update(entry);
+                }
+
+                FanOutLocked(entry, ref fellBehind, ref toClose);
+            }
+
+            stop = LingerLocked(); // when the fan-out removed the last subscriber
         }
 
         stop?.Dispose();
@@ -56,7 +123,41 @@ public sealed partial class FeedTopic
             }
         }
 
+        StartDrains(resets, waitFirst: false);
         StartDrains(fellBehind, waitFirst: true);
+    }
+
+    /// <summary>
+    /// Sends every attached subscriber a <c>reset</c> notice (with the new epoch when it changed)
+    /// followed by the snapshot: a live one falls behind and is collected for a drain; a behind one
+    /// already has its drain, which sends the notice after what it has taken already.
+    /// </summary>
+    private void ResetAllLocked(string reason, string? epoch, ref List<TopicSubscriber>? drains)
+    {
+        if (_subscribers.Count == 0)
+        {
+            return;
+        }
+
+        PreparedMessage notice = Envelopes.Reset(Name, reason, epoch);
+        foreach (TopicSubscriber subscriber in _subscribers)
+        {
+            (subscriber.Control ??= new Queue<PreparedMessage>(1)).Enqueue(notice);
+            Snapshot(subscriber, long.MaxValue);
+            subscriber.Generation++;
+            if (subscriber.State == SubscriberState.Live)
+            {
+                subscriber.State = SubscriberState.Behind;
+                subscriber.Waiting = false;
+                (drains ??= []).Add(subscriber);
+            }
+        }
+    }
+
+    /// <summary>The topic's end of the backplane.</summary>
+    private sealed class Receiver(FeedTopic topic) : IFeedReceiver
+    {
+        public void Receive(string epoch, ReadOnlySpan<FeedRecord> records) => topic.Receive(epoch, records);
     }
 
     /// <summary>Hands <paramref name="entry"/>'s frame to every live subscriber; collects those that fell behind and those to close.</summary>
@@ -69,6 +170,11 @@ public sealed partial class FeedTopic
             TopicSubscriber subscriber = _subscribers[i];
             if (subscriber.State == SubscriberState.Live)
             {
+                if (seq < subscriber.Next)
+                {
+                    continue; // it resumed from another node that was ahead of this one: it has this message
+                }
+
                 if (subscriber.Outlet.TrySend(entry.Frame))
                 {
                     continue;
@@ -97,24 +203,6 @@ public sealed partial class FeedTopic
                 subscriber.State = SubscriberState.Removed;
                 (toClose ??= []).Add(subscriber);
             }
-        }
-    }
-
-    /// <summary>Serialises and frames the envelope of <paramref name="value"/>; false (with the exception) when user code threw.</summary>
-    private bool TryCreateEntry<T>(long seq, T value, DataFormatter<T> formatter, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FeedEntry? entry, out Exception? failure)
-    {
-        try
-        {
-            string? key = _keys is null ? null : formatter.KeyOf(value);
-            entry = new FeedEntry(seq, _envelopes.Data(seq, key, value, formatter), key, _time.GetTimestamp());
-            failure = null;
-            return true;
-        }
-        catch (Exception ex)
-        {
-            entry = null;
-            failure = ex;
-            return false;
         }
     }
 

@@ -33,20 +33,27 @@ public sealed partial class FeedTopic
 
             _log.TrimByAge(_time, _time.GetTimestamp(), _historyAge);
             subscriber.Control = new Queue<PreparedMessage>(2);
-            subscriber.Control.Enqueue(Envelopes.Subscribed(Name, Epoch, _last));
+            subscriber.Control.Enqueue(Envelopes.Subscribed(Name, _epoch, _last));
             string? reset = null;
             if (since is not long seen)
             {
-                Snapshot(subscriber);
+                Snapshot(subscriber, _last);
             }
             else if (seen == 0)
             {
                 subscriber.Next = _log.OldestSeq; // a client with nothing asks for all that is kept: no state to reset, any epoch
                 subscriber.Conflation = Conflation.None;
             }
-            else if (epoch != Epoch || seen > _last)
+            else if (epoch != _epoch || (seen > _last && !_alwaysOn))
             {
                 reset = "epoch";
+            }
+            else if (seen > _last)
+            {
+                // A shared backplane: the client saw it on another node, ahead of this one. It gets
+                // what follows once this node has it (the fan-out skips what it already saw).
+                subscriber.Next = seen + 1;
+                subscriber.Conflation = Conflation.None;
             }
             else if (seen + 1 >= _log.OldestSeq)
             {
@@ -61,7 +68,7 @@ public sealed partial class FeedTopic
             if (reset is not null)
             {
                 subscriber.Control.Enqueue(Envelopes.Reset(Name, reset));
-                Snapshot(subscriber);
+                Snapshot(subscriber, _last);
             }
 
             subscriber.State = SubscriberState.Behind;
@@ -116,11 +123,22 @@ public sealed partial class FeedTopic
         stop?.Dispose();
     }
 
-    /// <summary>What a new subscriber (or one that was reset) is owed: the newest message, or the newest of every key.</summary>
-    private void Snapshot(TopicSubscriber subscriber)
+    /// <summary>
+    /// What a new subscriber (or one that was reset) is owed: the newest message, or the newest of
+    /// every key, among those up to <paramref name="until"/>; then every message after it.
+    /// </summary>
+    /// <param name="subscriber">The subscriber.</param>
+    /// <param name="until">
+    /// The newest sequence the snapshot covers: the topic's newest when a client subscribes, so what
+    /// is published after its <c>subscribed</c> reaches it whatever its drain's pace;
+    /// <see cref="long.MaxValue"/> after a reset, whose notice already told the client that what
+    /// came between is not replayed.
+    /// </param>
+    private void Snapshot(TopicSubscriber subscriber, long until)
     {
         subscriber.Next = 1;
         subscriber.Conflation = _keys is null ? Conflation.Latest : Conflation.PerKey;
+        subscriber.ConflateUntil = until;
     }
 
     /// <summary>

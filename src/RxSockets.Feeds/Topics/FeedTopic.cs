@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Security.Cryptography;
 using System.Threading;
 using Microsoft.Extensions.Logging;
 
@@ -27,14 +26,29 @@ public sealed partial class FeedTopic : IDisposable
     private readonly Lock _gate = new();
 
     private readonly FeedHub _hub;
-    private readonly TopicSource _source;
+
+    /// <summary>The local source, or <see langword="null"/> for a topic relayed from other processes.</summary>
+    private readonly TopicSource? _source;
+
+    /// <summary>The topic on the hub's backplane: messages are published through it and come back to <see cref="Receive"/>.</summary>
+    private readonly IFeedBackplaneTopic _link;
+
+    /// <summary>Whether the source runs from the start until removal (a shared backplane: subscribers may be on other processes).</summary>
+    private readonly bool _alwaysOn;
+
+    private readonly int _maxKeys;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _historyAge;
     private readonly TimeSpan _linger;
     private readonly TopicLog _log;
-    private readonly KeyTable? _keys;
     private readonly Envelopes _envelopes;
+
+    /// <summary>The newest message of every key; created with the first keyed message (or at once for a keyed source).</summary>
+    private KeyTable? _keys;
+
+    /// <summary>The epoch <see cref="_last"/> belongs to; changes when the backplane lost the topic's state.</summary>
+    private string _epoch;
 
     /// <summary>Attached subscribers (live or behind, not detached); its count is the source's reference count.</summary>
     private readonly List<TopicSubscriber> _subscribers = [];
@@ -59,7 +73,7 @@ public sealed partial class FeedTopic : IDisposable
 
     private bool _disposed;
 
-    internal FeedTopic(FeedHub hub, string name, TopicSource source, TopicOptions options, TimeProvider time, ILogger logger)
+    internal FeedTopic(FeedHub hub, string name, TopicSource? source, TopicOptions options, IFeedBackplane backplane, TimeProvider time, ILogger logger)
     {
         _hub = hub;
         Name = name;
@@ -71,16 +85,42 @@ public sealed partial class FeedTopic : IDisposable
         _historyAge = options.HistoryAge;
         _linger = options.Linger;
         _log = new TopicLog(options.HistoryCount);
-        _keys = source.HasKey ? new KeyTable(options.MaxKeys) : null;
+        _maxKeys = options.MaxKeys;
+        _keys = source is { HasKey: true } ? new KeyTable(_maxKeys) : null;
         _envelopes = new Envelopes(name);
-        Epoch = NewEpoch();
+        _alwaysOn = backplane.IsShared;
+        _epoch = "";
+        _link = backplane.Join(name, options.HistoryCount, new Receiver(this));
+        lock (_gate)
+        {
+            if (_epoch.Length == 0)
+            {
+                _epoch = _link.Epoch; // nothing received while joining
+            }
+        }
     }
 
     /// <summary>The topic's name.</summary>
     public string Name { get; }
 
-    /// <summary>A random token chosen when the topic was created: sequence numbers mean something only with it (a restarted server has another).</summary>
-    public string Epoch { get; }
+    /// <summary>
+    /// A token that sequence numbers mean something only with: chosen when the topic was created (a
+    /// restarted server has another), or, with a shared backplane, when the backplane first held the
+    /// topic (it changes when the backplane lost the topic's state, e.g. Redis restarted).
+    /// </summary>
+    public string Epoch
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _epoch;
+            }
+        }
+    }
+
+    /// <summary>Whether its messages come only from other processes (<c>FeedHub.Relay</c>).</summary>
+    public bool IsRelay => _source is null;
 
     /// <summary>The topic's default flow policy.</summary>
     public FlowPolicy FlowPolicy { get; }
@@ -180,7 +220,17 @@ public sealed partial class FeedTopic : IDisposable
         }
 
         subscription?.Dispose();
+        _link.Dispose();
         StartDrains(drains, waitFirst: true);
+    }
+
+    /// <summary>Subscribes the source at once when it runs regardless of subscribers (a shared backplane); called once the hub holds the topic.</summary>
+    internal void Start()
+    {
+        if (_alwaysOn)
+        {
+            EnsureSource();
+        }
     }
 
     /// <summary>Subscribes the source for a new run if it is not running; called with the lock NOT held.</summary>
@@ -191,7 +241,7 @@ public sealed partial class FeedTopic : IDisposable
         {
             _lingerTimer?.Dispose();
             _lingerTimer = null;
-            if (_sourceActive || _disposed || _subscribers.Count == 0)
+            if (_sourceActive || _disposed || _source is null || (_subscribers.Count == 0 && !_alwaysOn))
             {
                 return;
             }
@@ -203,7 +253,7 @@ public sealed partial class FeedTopic : IDisposable
         IDisposable subscription;
         try
         {
-            subscription = _source.Subscribe(this, run);
+            subscription = _source!.Subscribe(this, run); // not null: checked above, and it never changes
         }
         catch (Exception ex)
         {
@@ -266,7 +316,7 @@ public sealed partial class FeedTopic : IDisposable
     /// <summary>After the last subscriber left: unsubscribes the source now, after the linger, or never. Returns what to dispose outside the lock.</summary>
     private IDisposable? LingerLocked()
     {
-        if (!_sourceActive || _subscribers.Count > 0 || _lingerTimer is not null || _linger == Timeout.InfiniteTimeSpan)
+        if (_alwaysOn || !_sourceActive || _subscribers.Count > 0 || _lingerTimer is not null || _linger == Timeout.InfiniteTimeSpan)
         {
             return null;
         }
@@ -293,12 +343,5 @@ public sealed partial class FeedTopic : IDisposable
         }
 
         subscription?.Dispose();
-    }
-
-    private static string NewEpoch()
-    {
-        Span<byte> bytes = stackalloc byte[6];
-        RandomNumberGenerator.Fill(bytes);
-        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
     }
 }

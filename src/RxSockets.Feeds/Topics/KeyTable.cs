@@ -24,6 +24,13 @@ internal sealed class KeyTable
     /// <summary>How many keys it holds.</summary>
     public int Count => _byKey.Count;
 
+    /// <summary>Forgets every key (a new epoch: the sequence numbers it holds mean nothing any more).</summary>
+    public void Clear()
+    {
+        _byKey.Clear();
+        _order.Clear();
+    }
+
     /// <summary>Records <paramref name="entry"/> as the newest of its key (its sequence is the topic's newest).</summary>
     /// <param name="entry">An entry with a key.</param>
     public void Update(FeedEntry entry)
@@ -46,14 +53,15 @@ internal sealed class KeyTable
     }
 
     /// <summary>
-    /// Copies, in ascending sequence order, the entries with a sequence of at least
-    /// <paramref name="fromSeq"/> into <paramref name="batch"/> from <paramref name="count"/> on,
-    /// as many as fit.
+    /// Copies, in ascending sequence order, the entries with a sequence from
+    /// <paramref name="fromSeq"/> to <paramref name="untilSeq"/> into <paramref name="batch"/> from
+    /// <paramref name="count"/> on, as many as fit.
     /// </summary>
     /// <param name="fromSeq">The first sequence still owed.</param>
+    /// <param name="untilSeq">The newest sequence to copy (<see cref="long.MaxValue"/>: all).</param>
     /// <param name="batch">Where to copy.</param>
     /// <param name="count">How many slots of <paramref name="batch"/> are used; advanced.</param>
-    public void CopyFrom(long fromSeq, Owed[] batch, ref int count)
+    public void CopyFrom(long fromSeq, long untilSeq, Owed[] batch, ref int count)
     {
         // Walk back to the first owed entry: the owed entries are a suffix of the order.
         LinkedListNode<FeedEntry>? node = _order.Last;
@@ -64,7 +72,7 @@ internal sealed class KeyTable
             node = node.Previous;
         }
 
-        for (node = first; node is not null && count < batch.Length; node = node.Next)
+        for (node = first; node is not null && node.Value.Seq <= untilSeq && count < batch.Length; node = node.Next)
         {
             batch[count++] = new Owed(node.Value.Frame, node.Value.Seq);
         }

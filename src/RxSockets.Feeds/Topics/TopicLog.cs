@@ -41,13 +41,25 @@ internal sealed class TopicLog
     /// <param name="entry">The entry.</param>
     public void Append(FeedEntry entry)
     {
-        Debug.Assert(Count == 0 || entry.Seq == NewestSeq + 1, $"{nameof(entry.Seq)} {entry.Seq} must follow {NewestSeq}");
+        Debug.Assert(Count == 0 ? entry.Seq > NewestSeq : entry.Seq == NewestSeq + 1, $"{nameof(entry.Seq)} {entry.Seq} must follow {NewestSeq}");
         _ring[entry.Seq % _ring.Length] = entry;
         NewestSeq = entry.Seq;
         if (Count < _ring.Length)
         {
             Count++;
         }
+    }
+
+    /// <summary>
+    /// Drops every entry (a new epoch, or messages that were lost): nothing up to
+    /// <paramref name="newestSeq"/> can be replayed, and the next appended may have any greater sequence.
+    /// </summary>
+    /// <param name="newestSeq">The topic's newest sequence number now (0 in a new epoch).</param>
+    public void Clear(long newestSeq)
+    {
+        Array.Clear(_ring);
+        Count = 0;
+        NewestSeq = newestSeq;
     }
 
     /// <summary>The entry with sequence <paramref name="seq"/>, which must be between <see cref="OldestSeq"/> and <see cref="NewestSeq"/>.</summary>

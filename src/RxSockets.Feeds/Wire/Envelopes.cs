@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -19,34 +20,34 @@ internal sealed class Envelopes : IDisposable
 
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
     private readonly Utf8JsonWriter _writer;
-    private readonly JsonEncodedText _topic;
+    /// <summary><c>{"type":"data","topic":…,"seq":</c>, the start of every data envelope of the topic.</summary>
+    private readonly string _dataPrefix;
 
     /// <summary>Creates the writer of one topic's data envelopes.</summary>
     /// <param name="topic">The topic name.</param>
     public Envelopes(string topic)
     {
-        _topic = JsonEncodedText.Encode(topic);
+        _dataPrefix = "{\"type\":\"data\",\"topic\":\"" + JsonEncodedText.Encode(topic).ToString() + "\",\"seq\":";
         _writer = new Utf8JsonWriter(_buffer, s_writerOptions);
     }
 
     /// <summary>Releases the writer (the topic was removed; nothing is published any more).</summary>
     public void Dispose() => _writer.Dispose();
 
-    /// <summary>The data envelope <c>{"type":"data","topic":…,"seq":…,["key":…,]["binary":true,]"data":…}</c>, framed once.</summary>
+    /// <summary>
+    /// The body of a message, <c>{["key":…,]["binary":true,]"data":…}</c>: what a backplane carries
+    /// and stores. <see cref="Data"/> makes the data envelope of it once the sequence number is known.
+    /// </summary>
     /// <typeparam name="T">The value type.</typeparam>
-    /// <param name="seq">The sequence number.</param>
     /// <param name="key">The key, or <see langword="null"/>.</param>
     /// <param name="value">The value.</param>
     /// <param name="formatter">Writes the value.</param>
-    /// <returns>The frame.</returns>
-    public PreparedMessage Data<T>(long seq, string? key, T value, DataFormatter<T> formatter)
+    /// <returns>The body.</returns>
+    public string Body<T>(string? key, T value, DataFormatter<T> formatter)
     {
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
         _writer.WriteStartObject();
-        _writer.WriteString("type"u8, "data"u8);
-        _writer.WriteString("topic"u8, _topic);
-        _writer.WriteNumber("seq"u8, seq);
         if (key is not null)
         {
             _writer.WriteString("key"u8, key);
@@ -61,7 +62,22 @@ internal sealed class Envelopes : IDisposable
         formatter.WriteData(_writer, value);
         _writer.WriteEndObject();
         _writer.Flush();
-        return new PreparedMessage(Message.FromText(Encoding.UTF8.GetString(_buffer.WrittenSpan)));
+        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// The data envelope <c>{"type":"data","topic":…,"seq":…,["key":…,]["binary":true,]"data":…}</c>
+    /// of a body (<see cref="Body"/>), framed once: the body's fields follow the sequence number.
+    /// </summary>
+    /// <param name="seq">The sequence number.</param>
+    /// <param name="body">The body, a JSON object.</param>
+    /// <returns>The frame.</returns>
+    public PreparedMessage Data(long seq, string body)
+    {
+        Span<char> digits = stackalloc char[20];
+        seq.TryFormat(digits, out int length, default, CultureInfo.InvariantCulture);
+        ReadOnlySpan<char> fields = body.AsSpan(1); // past the body's '{': its fields and its '}'
+        return new PreparedMessage(Message.FromText(string.Concat(_dataPrefix, digits[..length], fields.Length > 1 ? "," : "", fields)));
     }
 
     /// <summary><c>{"type":"subscribed","topic":…,"epoch":…,"seq":…}</c>.</summary>
@@ -75,11 +91,19 @@ internal sealed class Envelopes : IDisposable
         w.WriteNumber("seq"u8, seq);
     });
 
-    /// <summary><c>{"type":"reset","topic":…,"reason":…}</c>.</summary>
+    /// <summary><c>{"type":"reset","topic":…,"reason":…[,"epoch":…]}</c>.</summary>
     /// <param name="topic">The topic.</param>
     /// <param name="reason"><c>history</c> or <c>epoch</c>.</param>
+    /// <param name="epoch">The topic's new epoch, when it changed during the subscription; otherwise <see langword="null"/>.</param>
     /// <returns>The frame.</returns>
-    public static PreparedMessage Reset(string topic, string reason) => Control(topic, "reset", w => w.WriteString("reason"u8, reason));
+    public static PreparedMessage Reset(string topic, string reason, string? epoch = null) => Control(topic, "reset", w =>
+    {
+        w.WriteString("reason"u8, reason);
+        if (epoch is not null)
+        {
+            w.WriteString("epoch"u8, epoch);
+        }
+    });
 
     /// <summary><c>{"type":"unsubscribed","topic":…,"reason":…}</c>.</summary>
     /// <param name="topic">The topic.</param>

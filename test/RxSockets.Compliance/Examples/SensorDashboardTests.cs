@@ -43,7 +43,7 @@ public sealed class SensorDashboardTests
     [Test]
     public async Task StartAsync_GetRoot_ServesThePageAndTheClient(CancellationToken cancellationToken)
     {
-        await using Dashboard dashboard = await SensorDashboard.Program.StartAsync("127.0.0.1", 0, new HistoricalScheduler(s_start), cancellationToken);
+        await using Dashboard dashboard = await SensorDashboard.Program.StartAsync("127.0.0.1", 0, new HistoricalScheduler(s_start), cancellationToken: cancellationToken);
         using var http = new HttpClient();
 
         string page = await http.GetStringAsync(dashboard.PageUri, cancellationToken);
@@ -62,7 +62,7 @@ public sealed class SensorDashboardTests
     public async Task SlowClient_AsleepWhileThousandsArePublished_WakesToWhatItsBuffersHeldThenTheNewestOfEverySensor(CancellationToken cancellationToken)
     {
         var scheduler = new HistoricalScheduler(s_start);
-        await using Dashboard dashboard = await SensorDashboard.Program.StartAsync("127.0.0.1", 0, scheduler, cancellationToken);
+        await using Dashboard dashboard = await SensorDashboard.Program.StartAsync("127.0.0.1", 0, scheduler, cancellationToken: cancellationToken);
         dashboard.Hub.TryGetTopic(SensorDashboard.Program.FastTopic, out FeedTopic? topic);
         using SlowClient client = await SlowClient.ConnectAsync(dashboard.Server.Uri, SensorDashboard.Program.FastTopic, cancellationToken);
         while (!(topic!.IsSourceActive && topic.SubscriberCount == 1))

@@ -88,6 +88,55 @@ public sealed class FlowPolicyMarbleTests
     }
 
     [Test]
+    public void NewSubscriber_PublishedToBeforeItsSnapshotIsSent_GetsTheSnapshotThenEveryLaterMessage()
+    {
+        using var harness = new TopicHarness(new TopicOptions { FlowPolicy = FlowPolicy.DropOldest(1024) });
+        (FakeOutlet fast, _) = harness.Subscribe(id: "fast");
+        harness.PublishNow("a");
+        harness.PublishNow("b");
+        (FakeOutlet late, _) = harness.Subscribe(capacity: 1, id: "late"); // holds "subscribed"; its snapshot (b) waits for room
+        harness.PublishNow("c");
+        harness.PublishNow("d");
+        harness.PublishNow("e");
+        late.ReadEvery(10, first: 10, until: 100);
+
+        harness.Clock.AdvanceTo(100);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(fast.DataText, Is.EqualTo("abcde"));
+            Assert.That(late.Received[0].Envelope.Seq, Is.EqualTo(2), "subscribed at b");
+            Assert.That(late.DataText, Is.EqualTo("bcde"), "the snapshot is b; what came after its subscribed is owed one by one, not conflated away");
+        }
+    }
+
+    [Test]
+    public void NewSubscriberByKey_PublishedToBeforeItsSnapshotIsSent_GetsTheNewestOfEachKeyThenEveryLaterMessage()
+    {
+        // Letters and digits are two keys.
+        using var harness = new TopicHarness(new TopicOptions { FlowPolicy = FlowPolicy.DropOldest(1024) }, key: v => char.IsDigit(v[0]) ? "digits" : "letters");
+        (FakeOutlet fast, _) = harness.Subscribe(id: "fast");
+        harness.PublishNow("a");
+        harness.PublishNow("1");
+        harness.PublishNow("b");
+        (FakeOutlet late, _) = harness.Subscribe(capacity: 1, id: "late"); // its snapshot (1, b) waits for room
+        harness.PublishNow("c");
+        harness.PublishNow("d");
+        late.ReadEvery(10, first: 10, until: 100);
+
+        harness.Clock.AdvanceTo(100);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(fast.DataText, Is.EqualTo("a1bcd"));
+            // The digits key is still 1; the letters key moved on after it subscribed, and every later
+            // message is owed: c and d, in order, rather than d alone.
+            Assert.That(late.DataText, Is.EqualTo("1cd"));
+            Assert.That(late.Data.Select(e => e.Seq), Is.EqualTo(new long[] { 2, 4, 5 }));
+        }
+    }
+
+    [Test]
     public void LatestPerKey_OnATopicWithoutKey_ActsAsLatest()
     {
         using var harness = new TopicHarness(new TopicOptions { FlowPolicy = FlowPolicy.LatestPerKey });

@@ -68,7 +68,7 @@ public sealed class KeyTableTests
 
         Owed[] batch = new Owed[8];
         int count = 0;
-        table.CopyFrom(1, batch, ref count);
+        table.CopyFrom(1, long.MaxValue, batch, ref count);
 
         using (Assert.EnterMultipleScope())
         {
@@ -89,7 +89,7 @@ public sealed class KeyTableTests
 
         Owed[] batch = new Owed[2];
         int count = 0;
-        table.CopyFrom(3, batch, ref count);
+        table.CopyFrom(3, long.MaxValue, batch, ref count);
 
         Assert.That(Array.ConvertAll(batch, o => o.Seq), Is.EqualTo(new long[] { 3, 4 }));
     }
@@ -105,7 +105,7 @@ public sealed class KeyTableTests
 
         Owed[] batch = new Owed[4];
         int count = 0;
-        table.CopyFrom(1, batch, ref count);
+        table.CopyFrom(1, long.MaxValue, batch, ref count);
 
         Assert.That(Array.ConvertAll(batch[..count], o => o.Seq), Is.EqualTo(new long[] { 3, 4 }));
     }

@@ -75,7 +75,7 @@ public sealed class EnvelopesTests
     public void Data_TypedValue_FixedFieldOrderAndJsonData()
     {
         using var envelopes = new Envelopes("sensors");
-        PreparedMessage frame = envelopes.Data(58, "s3", new Reading("s3", 21.5), new JsonDataFormatter<Reading>(TestJson.Default.Reading, r => r.Sensor));
+        PreparedMessage frame = envelopes.Data(58, envelopes.Body("s3", new Reading("s3", 21.5), new JsonDataFormatter<Reading>(TestJson.Default.Reading, r => r.Sensor)));
 
         Assert.That(frame.Message.Text, Is.EqualTo("""{"type":"data","topic":"sensors","seq":58,"key":"s3","data":{"sensor":"s3","value":21.5}}"""));
     }
@@ -88,11 +88,26 @@ public sealed class EnvelopesTests
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(envelopes.Data(1, null, Message.FromText("hi \"you\""), formatter).Message.Text,
+            Assert.That(envelopes.Data(1, envelopes.Body(null, Message.FromText("hi \"you\""), formatter)).Message.Text,
                 Is.EqualTo("""{"type":"data","topic":"raw","seq":1,"data":"hi \u0022you\u0022"}"""));
-            Assert.That(envelopes.Data(2, null, Message.FromBinary(new byte[] { 0, 1, 2 }), formatter).Message.Text,
+            Assert.That(envelopes.Data(2, envelopes.Body(null, Message.FromBinary(new byte[] { 0, 1, 2 }), formatter)).Message.Text,
                 Is.EqualTo("""{"type":"data","topic":"raw","seq":2,"binary":true,"data":"AAEC"}"""));
         }
+    }
+
+    [Test]
+    public void Body_IsTheJsonObjectABackplaneCarries()
+    {
+        using var envelopes = new Envelopes("sensors");
+        string body = envelopes.Body("s3", new Reading("s3", 21.5), new JsonDataFormatter<Reading>(TestJson.Default.Reading, r => r.Sensor));
+
+        Assert.That(body, Is.EqualTo("""{"key":"s3","data":{"sensor":"s3","value":21.5}}"""));
+    }
+
+    [Test]
+    public void Reset_WithNewEpoch_CarriesIt()
+    {
+        Assert.That(Envelopes.Reset("t", "epoch", "E2").Message.Text, Is.EqualTo("""{"type":"reset","topic":"t","reason":"epoch","epoch":"E2"}"""));
     }
 
     [Test]

@@ -84,14 +84,18 @@ public sealed class FanOutOptions
     }
 }
 
-/// <summary>What a fan-out run measured.</summary>
+/// <summary>
+/// What a fan-out run measured. <see cref="Missing"/> counts, over all subscribers, the messages skipped
+/// between two received ones (<see cref="Gaps"/>: lost) plus those that had not arrived 10 s after the
+/// publisher stopped (a server that fell behind and is still sending its backlog).
+/// </summary>
 public sealed record FanOutResult(
     string Server, int Subscribers, int Stalled, int Connected, double Rate, int Size, double Seconds, long Published,
     long Delivered, double DeliveredPerSecond, double? CpuMicrosecondsPerMessage, double? ServerCpuPercent,
     double? ClientCpuPercent, double P50Milliseconds, double P99Milliseconds, double? ServerRssMegabytes,
     long Missing, long Duplicates, int Ended, string? FirstProblem,
     int Nodes = 1, IReadOnlyList<double>? NodeRssMegabytes = null, double? RedisCpuMicrosecondsPerMessage = null,
-    double? RedisCommandsPerMessage = null, string? RedisCommands = null)
+    double? RedisCommandsPerMessage = null, string? RedisCommands = null, long? Gaps = null)
 {
     public string ToJson()
     {
@@ -100,7 +104,7 @@ public sealed record FanOutResult(
             $"{{\"server\":\"{Server}\",\"subscribers\":{Subscribers},\"stalled\":{Stalled},\"connected\":{Connected},\"rate\":{N(Rate)},\"size\":{Size},\"seconds\":{N(Seconds)}," +
             $"\"published\":{Published},\"delivered\":{Delivered},\"delivered_per_s\":{N(DeliveredPerSecond)},\"cpu_us_per_msg\":{N(CpuMicrosecondsPerMessage)}," +
             $"\"server_cpu_pct\":{N(ServerCpuPercent)},\"client_cpu_pct\":{N(ClientCpuPercent)},\"p50_ms\":{N(P50Milliseconds)},\"p99_ms\":{N(P99Milliseconds)}," +
-            $"\"rss_mb\":{N(ServerRssMegabytes)},\"missing\":{Missing},\"duplicates\":{Duplicates},\"ended\":{Ended}," +
+            $"\"rss_mb\":{N(ServerRssMegabytes)},\"missing\":{Missing},\"gaps\":{(Gaps is long g ? g.ToString(CultureInfo.InvariantCulture) : "null")},\"duplicates\":{Duplicates},\"ended\":{Ended}," +
             $"\"nodes\":{Nodes},\"rss_mb_nodes\":{(NodeRssMegabytes is null ? "null" : $"[{string.Join(',', NodeRssMegabytes.Select(r => N(r)))}]")}," +
             $"\"redis_cpu_us_per_msg\":{N(RedisCpuMicrosecondsPerMessage)},\"redis_commands_per_msg\":{N(RedisCommandsPerMessage)}," +
             $"\"redis_commands\":{(RedisCommands is null ? "null" : $"\"{RedisCommands}\"")}," +
@@ -112,7 +116,7 @@ public sealed record FanOutResult(
         string main = string.Create(CultureInfo.InvariantCulture,
             $"{Server}: {Connected}/{Subscribers} subscribers ({Stalled} stalled besides), {Rate} msgs/s of {Size} B for {Seconds:0.#} s: {Delivered:N0} delivered ({DeliveredPerSecond:N0}/s), " +
             $"server CPU {CpuMicrosecondsPerMessage:0.00} µs/msg ({ServerCpuPercent:0}% of a core), p50 {P50Milliseconds:0.00} ms, p99 {P99Milliseconds:0.00} ms, " +
-            $"RSS {ServerRssMegabytes:0} MB, missing {Missing}, duplicates {Duplicates}, ended {Ended}{(FirstProblem is null ? "" : $" ({FirstProblem})")}, driver CPU {ClientCpuPercent:0}%");
+            $"RSS {ServerRssMegabytes:0} MB, missing {Missing} (gaps {Gaps}), duplicates {Duplicates}, ended {Ended}{(FirstProblem is null ? "" : $" ({FirstProblem})")}, driver CPU {ClientCpuPercent:0}%");
         if (Nodes == 1 && RedisCommands is null)
         {
             return main + "\n";
@@ -269,7 +273,8 @@ public static class FanOutRunner
                 nodePids.Count > 1 ? [.. nodesAfter.Select(n => (n?.RssKiB ?? 0) / 1024.0)] : null,
                 options.RedisPid is null ? null : redisCpu is double r && delivered > 0 ? r * 1e6 / delivered : null,
                 redisCommands?.Total,
-                redisCommands?.Breakdown);
+                redisCommands?.Breakdown,
+                subscribers.Sum(s => s.Missing));
         }
         finally
         {

@@ -26,7 +26,8 @@
 # timestamp and a sequence number, padded) for WARMUP + DURATION seconds; over DURATION it counts
 # deliveries, the server's CPU per delivered message (utime + stime from /proc/PID/stat), delivered
 # msgs/s, p50/p99 publish-to-receive latency and the server's RSS; then it checks that every
-# subscriber got every message once. --stalled K adds K subscribers that never read (4 KiB receive
+# subscriber got every message once ("missing": skipped between two received ones, the "gaps", plus
+# those still not there 10 s after the publisher stopped, from a server that fell behind). --stalled K adds K subscribers that never read (4 KiB receive
 # buffers, connected after the others): the readers must still get everything, in time, and the
 # server's memory stay bounded. Every process started here is stopped by PID; the whole run
 # stops by itself after --max-seconds (default 1200).
@@ -152,7 +153,7 @@ for n in $SUBSCRIBERS; do
           --rate "$RATE" -s "$SIZE" -d "$DURATION" --warmup "$WARMUP" "${cluster[@]}" --json 2>>"$OUT/driver.log" | tail -1) || true
       [ -n "$line" ] || line="{\"server\":\"$name\",\"subscribers\":$n,\"first_problem\":\"no result (see driver.log)\"}"
       echo "$line" >> "$RESULTS"
-      echo "$line" | jq -r '"   delivered \(.delivered_per_s // 0 | floor)/s, CPU \(.cpu_us_per_msg // "-") µs/msg, p50 \(.p50_ms // "-") ms, p99 \(.p99_ms // "-") ms, RSS \(.rss_mb_nodes // .rss_mb // "-" ) MB, missing \(.missing // "-"), dup \(.duplicates // "-")" + (if .redis_commands then ", redis-server \(.redis_cpu_us_per_msg) µs/msg, Redis commands/msg \(.redis_commands_per_msg) (\(.redis_commands))" else "" end)' >&2
+      echo "$line" | jq -r '"   delivered \(.delivered_per_s // 0 | floor)/s, CPU \(.cpu_us_per_msg // "-") µs/msg, p50 \(.p50_ms // "-") ms, p99 \(.p99_ms // "-") ms, RSS \(.rss_mb_nodes // .rss_mb // "-" ) MB, missing \(.missing // "-") (gaps \(.gaps // "-")), dup \(.duplicates // "-")" + (if .redis_commands then ", redis-server \(.redis_cpu_us_per_msg) µs/msg, Redis commands/msg \(.redis_commands_per_msg) (\(.redis_commands))" else "" end)' >&2
       stop_pid "$pid"
       if [[ $name == *-redis ]]; then
         stop_pid "$pid_b"
@@ -178,16 +179,16 @@ jq -rs '
   | ($group | group_by(.server) | map({server: .[0].server, n: .[0].subscribers,
       cpu: (map(.cpu_us_per_msg // empty) | median), rate: (map(.delivered_per_s // empty) | median),
       p50: (map(.p50_ms // empty) | median), p99: (map(.p99_ms // empty) | median), rss: (map(.rss_mb // empty) | median),
-      missing: (map(.missing // 0) | add), dup: (map(.duplicates // 0) | add), ended: (map(.ended // 0) | add),
+      missing: (map(.missing // 0) | add), gaps: (map(.gaps // 0) | add), dup: (map(.duplicates // 0) | add), ended: (map(.ended // 0) | add),
       rss_b: (map(.rss_mb_nodes[1]? // empty) | median), redis_cpu: (map(.redis_cpu_us_per_msg // empty) | median),
       redis_cmds: (map(.redis_commands_per_msg // empty) | median), redis_which: (map(.redis_commands // empty) | first)})) as $rows
   | ($rows | map(select(.server == "signalr"))[0].cpu) as $signalr
   | ($rows | map(select(.server == "signalr-redis"))[0].cpu) as $signalr_redis
   | ($rows | map(select(.server == "naive"))[0].cpu) as $naive
   | "\n### \($group[0].subscribers) subscribers\n",
-    "| Server | Delivered msgs/s | Server CPU µs/msg | vs SignalR | vs naive loop | p50 ms | p99 ms | Server RSS MB | Missing | Duplicates | Readers dropped | of which redis-server µs/msg | Redis commands/msg |",
+    "| Server | Delivered msgs/s | Server CPU µs/msg | vs SignalR | vs naive loop | p50 ms | p99 ms | Server RSS MB | Missing (gaps) | Duplicates | Readers dropped | of which redis-server µs/msg | Redis commands/msg |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ($rows[] | (if (.server | endswith("-redis")) then $signalr_redis else $signalr end) as $base
-      | "| \(.server) | \(.rate // 0 | floor) | \(.cpu | r2) | \(if $base and .cpu then (.cpu / $base | r2) + "x" else "-" end) | \(if $naive and .cpu and (.server | endswith("-redis") | not) then (.cpu / $naive | r2) + "x" else "-" end) | \(.p50 | r2) | \(.p99 | r2) | \(.rss | r2)\(if .rss_b then " / " + (.rss_b | r2) else "" end) | \(.missing) | \(.dup) | \(.ended) | \(.redis_cpu | r2) | \(.redis_cmds | r2)\(if .redis_which then " (" + .redis_which + ")" else "" end) |")
+      | "| \(.server) | \(.rate // 0 | floor) | \(.cpu | r2) | \(if $base and .cpu then (.cpu / $base | r2) + "x" else "-" end) | \(if $naive and .cpu and (.server | endswith("-redis") | not) then (.cpu / $naive | r2) + "x" else "-" end) | \(.p50 | r2) | \(.p99 | r2) | \(.rss | r2)\(if .rss_b then " / " + (.rss_b | r2) else "" end) | \(.missing) (\(.gaps)) | \(.dup) | \(.ended) | \(.redis_cpu | r2) | \(.redis_cmds | r2)\(if .redis_which then " (" + .redis_which + ")" else "" end) |")
 ' "$RESULTS" | tee "$OUT/summary.md"
 echo "results: $RESULTS, summary: $OUT/summary.md" >&2

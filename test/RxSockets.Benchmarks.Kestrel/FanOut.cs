@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
 
 namespace RxSockets.Benchmarks.Kestrel;
 
@@ -20,11 +21,22 @@ namespace RxSockets.Benchmarks.Kestrel;
 /// <item>The naive loop, <c>/sub</c> and <c>/pub</c>: each message the publisher sends is sent as the
 /// same bytes to each subscriber in turn, awaiting every <c>SendAsync</c>.</item>
 /// </list>
+/// With <c>--redis HOST:PORT</c> SignalR is scaled out with its Redis backplane
+/// (<c>AddSignalR().AddStackExchangeRedis(...)</c>, channel prefix "fanout-signalr"): run two
+/// processes on one Redis, the publisher on one, subscribers on both (fanout.sh signalr-redis).
 /// </summary>
 public static class FanOut
 {
-    /// <summary>Adds SignalR and maps both endpoints.</summary>
-    public static void Configure(WebApplicationBuilder builder) => builder.Services.AddSignalR();
+    /// <summary>Adds SignalR, on the Redis backplane at <paramref name="redis"/> when one is given.</summary>
+    public static void Configure(WebApplicationBuilder builder, string? redis = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ISignalRServerBuilder signalR = builder.Services.AddSignalR();
+        if (redis is not null)
+        {
+            signalR.AddStackExchangeRedis(redis, options => options.Configuration.ChannelPrefix = RedisChannel.Literal("fanout-signalr"));
+        }
+    }
 
     /// <summary>Maps the hub and the naive loop's endpoints.</summary>
     public static void Map(WebApplication app)

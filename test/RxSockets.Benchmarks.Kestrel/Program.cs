@@ -4,7 +4,8 @@
 // back unchanged, through one buffer per connection reused for the connection's lifetime.
 // Logging is at Warning, so no per-request log line is counted as handshake cost.
 // --fanout serves the fan-out benchmark instead (FanOut.cs: SignalR on /hub, the naive loop on
-// /sub and /pub; test/RxSockets.LoadTool/fanout.sh).
+// /sub and /pub; test/RxSockets.LoadTool/fanout.sh); --fanout --redis HOST:PORT puts SignalR on
+// its Redis backplane, for two processes on one Redis (fanout.sh signalr-redis).
 // --unsafe-inline-scheduling turns on the socket transport's UnsafePreferInlineScheduling
 // (application code on the I/O thread), which ASP.NET Core documents together with
 // DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (compare.sh --inline-completions
@@ -29,7 +30,10 @@ public static class Program
     {
         bool inlineScheduling = Array.IndexOf(args, "--unsafe-inline-scheduling") >= 0;
         bool fanOut = Array.IndexOf(args, "--fanout") >= 0;
-        WebApplicationBuilder builder = WebApplication.CreateBuilder(Array.FindAll(args, a => a is not ("--unsafe-inline-scheduling" or "--fanout")));
+        int redisAt = Array.IndexOf(args, "--redis");
+        string? redis = redisAt >= 0 && redisAt + 1 < args.Length ? args[redisAt + 1] : null;
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(Array.FindAll(
+            args, a => a is not ("--unsafe-inline-scheduling" or "--fanout" or "--redis") && a != redis));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         if (inlineScheduling)
         {
@@ -38,7 +42,7 @@ public static class Program
 
         if (fanOut)
         {
-            FanOut.Configure(builder);
+            FanOut.Configure(builder, redis);
         }
 
         WebApplication app = builder.Build();

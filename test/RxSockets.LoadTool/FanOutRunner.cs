@@ -18,7 +18,14 @@ public sealed class FanOutOptions
     /// <summary>The label in the output (defaults to the server kind).</summary>
     public string? Label { get; set; }
 
+    /// <summary>The server's port; with <see cref="Ports"/>, the first of them (node A: the publisher's).</summary>
     public int Port { get; set; } = 9201;
+
+    /// <summary>
+    /// Several server processes (nodes) of one cluster, e.g. two nodes on one Redis (issue 22): subscriber
+    /// i connects to <c>Ports[i % Ports.Count]</c>, the publisher to the first. Null: everything on <see cref="Port"/>.
+    /// </summary>
+    public IReadOnlyList<int>? Ports { get; set; }
 
     /// <summary>Subscriber connections (N).</summary>
     public int Subscribers { get; set; } = 5000;
@@ -42,9 +49,25 @@ public sealed class FanOutOptions
     /// <summary>Handshakes in progress at once while subscribers connect.</summary>
     public int ConnectParallelism { get; set; } = 64;
 
+    /// <summary>The server process (node A) whose CPU and RSS are measured.</summary>
     public int? ServerPid { get; set; }
 
+    /// <summary>More server processes (the other nodes): their CPU is added to the server's, their RSS reported per node.</summary>
+    public IReadOnlyList<int> MoreServerPids { get; set; } = [];
+
+    /// <summary>redis-server's PID: its CPU is added to the servers' (and reported on its own).</summary>
+    public int? RedisPid { get; set; }
+
+    /// <summary>redis-server's port on 127.0.0.1: its <c>INFO commandstats</c> is read before and after the window.</summary>
+    public int? RedisPort { get; set; }
+
     public bool Json { get; set; }
+
+    /// <summary>The port of subscriber <paramref name="id"/>.</summary>
+    public int SubscriberPort(int id) => Ports is { Count: > 0 } ports ? ports[id % ports.Count] : Port;
+
+    /// <summary>The publisher's port (node A).</summary>
+    public int PublisherPort => Ports is { Count: > 0 } ports ? ports[0] : Port;
 
     public void Validate()
     {
@@ -61,12 +84,18 @@ public sealed class FanOutOptions
     }
 }
 
-/// <summary>What a fan-out run measured.</summary>
+/// <summary>
+/// What a fan-out run measured. <see cref="Missing"/> counts, over all subscribers, the messages skipped
+/// between two received ones (<see cref="Gaps"/>: lost) plus those that had not arrived 10 s after the
+/// publisher stopped (a server that fell behind and is still sending its backlog).
+/// </summary>
 public sealed record FanOutResult(
     string Server, int Subscribers, int Stalled, int Connected, double Rate, int Size, double Seconds, long Published,
     long Delivered, double DeliveredPerSecond, double? CpuMicrosecondsPerMessage, double? ServerCpuPercent,
     double? ClientCpuPercent, double P50Milliseconds, double P99Milliseconds, double? ServerRssMegabytes,
-    long Missing, long Duplicates, int Ended, string? FirstProblem)
+    long Missing, long Duplicates, int Ended, string? FirstProblem,
+    int Nodes = 1, IReadOnlyList<double>? NodeRssMegabytes = null, double? RedisCpuMicrosecondsPerMessage = null,
+    double? RedisCommandsPerMessage = null, string? RedisCommands = null, long? Gaps = null)
 {
     public string ToJson()
     {
@@ -75,14 +104,29 @@ public sealed record FanOutResult(
             $"{{\"server\":\"{Server}\",\"subscribers\":{Subscribers},\"stalled\":{Stalled},\"connected\":{Connected},\"rate\":{N(Rate)},\"size\":{Size},\"seconds\":{N(Seconds)}," +
             $"\"published\":{Published},\"delivered\":{Delivered},\"delivered_per_s\":{N(DeliveredPerSecond)},\"cpu_us_per_msg\":{N(CpuMicrosecondsPerMessage)}," +
             $"\"server_cpu_pct\":{N(ServerCpuPercent)},\"client_cpu_pct\":{N(ClientCpuPercent)},\"p50_ms\":{N(P50Milliseconds)},\"p99_ms\":{N(P99Milliseconds)}," +
-            $"\"rss_mb\":{N(ServerRssMegabytes)},\"missing\":{Missing},\"duplicates\":{Duplicates},\"ended\":{Ended}," +
+            $"\"rss_mb\":{N(ServerRssMegabytes)},\"missing\":{Missing},\"gaps\":{(Gaps is long g ? g.ToString(CultureInfo.InvariantCulture) : "null")},\"duplicates\":{Duplicates},\"ended\":{Ended}," +
+            $"\"nodes\":{Nodes},\"rss_mb_nodes\":{(NodeRssMegabytes is null ? "null" : $"[{string.Join(',', NodeRssMegabytes.Select(r => N(r)))}]")}," +
+            $"\"redis_cpu_us_per_msg\":{N(RedisCpuMicrosecondsPerMessage)},\"redis_commands_per_msg\":{N(RedisCommandsPerMessage)}," +
+            $"\"redis_commands\":{(RedisCommands is null ? "null" : $"\"{RedisCommands}\"")}," +
             $"\"first_problem\":{(FirstProblem is null ? "null" : $"\"{FirstProblem.Replace("\"", "'", StringComparison.Ordinal)}\"")}}}");
     }
 
-    public string ToTable() => string.Create(CultureInfo.InvariantCulture,
-        $"{Server}: {Connected}/{Subscribers} subscribers ({Stalled} stalled besides), {Rate} msgs/s of {Size} B for {Seconds:0.#} s: {Delivered:N0} delivered ({DeliveredPerSecond:N0}/s), " +
-        $"server CPU {CpuMicrosecondsPerMessage:0.00} µs/msg ({ServerCpuPercent:0}% of a core), p50 {P50Milliseconds:0.00} ms, p99 {P99Milliseconds:0.00} ms, " +
-        $"RSS {ServerRssMegabytes:0} MB, missing {Missing}, duplicates {Duplicates}, ended {Ended}{(FirstProblem is null ? "" : $" ({FirstProblem})")}, driver CPU {ClientCpuPercent:0}%\n");
+    public string ToTable()
+    {
+        string main = string.Create(CultureInfo.InvariantCulture,
+            $"{Server}: {Connected}/{Subscribers} subscribers ({Stalled} stalled besides), {Rate} msgs/s of {Size} B for {Seconds:0.#} s: {Delivered:N0} delivered ({DeliveredPerSecond:N0}/s), " +
+            $"server CPU {CpuMicrosecondsPerMessage:0.00} µs/msg ({ServerCpuPercent:0}% of a core), p50 {P50Milliseconds:0.00} ms, p99 {P99Milliseconds:0.00} ms, " +
+            $"RSS {ServerRssMegabytes:0} MB, missing {Missing} (gaps {Gaps}), duplicates {Duplicates}, ended {Ended}{(FirstProblem is null ? "" : $" ({FirstProblem})")}, driver CPU {ClientCpuPercent:0}%");
+        if (Nodes == 1 && RedisCommands is null)
+        {
+            return main + "\n";
+        }
+
+        string rss = NodeRssMegabytes is null ? "-" : string.Join(" / ", NodeRssMegabytes.Select(r => r.ToString("0", CultureInfo.InvariantCulture)));
+        return main + string.Create(CultureInfo.InvariantCulture,
+            $"; {Nodes} nodes (RSS {rss} MB), redis-server CPU {RedisCpuMicrosecondsPerMessage:0.00} µs/msg (in the total), " +
+            $"Redis commands per published message {RedisCommandsPerMessage:0.00} ({RedisCommands})\n");
+    }
 }
 
 /// <summary>
@@ -99,6 +143,8 @@ public static class FanOutRunner
         cap.CancelAfter(LoadOptions.HardCap);
         CancellationToken token = cap.Token;
         var measure = new FanOutMeasure();
+        List<int> nodePids = options.ServerPid is int serverPid ? [serverPid, .. options.MoreServerPids] : [.. options.MoreServerPids];
+        long published = 0;
         var subscribers = new List<FanOutConnection>(options.Subscribers);
         var stalled = new List<FanOutConnection>(options.Stalled);
         var loops = new List<Task>(options.Subscribers + 1);
@@ -115,7 +161,7 @@ public static class FanOutRunner
                     await gate.WaitAsync(token).ConfigureAwait(false);
                     try
                     {
-                        return await FanOutConnection.ConnectAsync(options.Port, options.Server, id, publisher: false, token).ConfigureAwait(false);
+                        return await FanOutConnection.ConnectAsync(options.SubscriberPort(id), options.Server, id, publisher: false, token).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException)
                     {
@@ -141,22 +187,24 @@ public static class FanOutRunner
             for (int i = 0; i < options.Stalled; i++)
             {
                 // Connected last, so the readers' subscriptions are all in place; they never read.
-                stalled.Add(await FanOutConnection.ConnectAsync(options.Port, options.Server, options.Subscribers + 1 + i, publisher: false, token, stalled: true).ConfigureAwait(false));
+                stalled.Add(await FanOutConnection.ConnectAsync(options.SubscriberPort(i), options.Server, options.Subscribers + 1 + i, publisher: false, token, stalled: true).ConfigureAwait(false));
             }
 
             progress?.Invoke($"{subscribers.Count} subscribers (and {stalled.Count} stalled ones) connected in {watch.Elapsed.TotalSeconds:0.0} s");
 
-            publisher = await FanOutConnection.ConnectAsync(options.Port, options.Server, options.Subscribers, publisher: true, token).ConfigureAwait(false);
+            publisher = await FanOutConnection.ConnectAsync(options.PublisherPort, options.Server, options.Subscribers, publisher: true, token).ConfigureAwait(false);
             loops.Add(publisher.RunAsync(measure, token));
             await publisher.Ready.WaitAsync(TimeSpan.FromSeconds(30), token).ConfigureAwait(false);
 
             using var stopPublishing = CancellationTokenSource.CreateLinkedTokenSource(token);
-            long published = 0;
             Task<string?> publishing = PublishAsync(publisher, options, () => Interlocked.Increment(ref published), stopPublishing.Token);
             Task keepAlive = options.Server == FanOutServer.SignalR ? SignalRPingsAsync([.. subscribers, .. stalled], publisher, stopPublishing.Token) : Task.CompletedTask;
 
             await Task.Delay(options.Warmup, token).ConfigureAwait(false);
-            ProcessStats? serverBefore = options.ServerPid is int pid ? ProcessStats.TryRead(pid) : null;
+            Dictionary<string, long>? redisBefore = options.RedisPort is int redisPort ? await FanOutRedisStats.ReadAsync(redisPort, token).ConfigureAwait(false) : null;
+            long publishedBefore = Interlocked.Read(ref published);
+            ProcessStats?[] nodesBefore = [.. nodePids.Select(p => (ProcessStats?)ProcessStats.TryRead(p))];
+            ProcessStats? redisCpuBefore = options.RedisPid is int rp ? ProcessStats.TryRead(rp) : null;
             ProcessStats? clientBefore = ProcessStats.TryRead(Environment.ProcessId);
             long deliveredBefore = subscribers.Sum(s => s.Received);
             measure.Measuring = true;
@@ -170,8 +218,11 @@ public static class FanOutRunner
             double seconds = window.Elapsed.TotalSeconds;
             long deliveredAfter = subscribers.Sum(s => s.Received);
             measure.Measuring = false;
-            ProcessStats? serverAfter = options.ServerPid is int pid2 ? ProcessStats.TryRead(pid2) : null;
+            ProcessStats?[] nodesAfter = [.. nodePids.Select(p => (ProcessStats?)ProcessStats.TryRead(p))];
+            ProcessStats? redisCpuAfter = options.RedisPid is int rp2 ? ProcessStats.TryRead(rp2) : null;
             ProcessStats? clientAfter = ProcessStats.TryRead(Environment.ProcessId);
+            long publishedInWindow = Interlocked.Read(ref published) - publishedBefore;
+            Dictionary<string, long>? redisAfter = options.RedisPort is int redisPort2 ? await FanOutRedisStats.ReadAsync(redisPort2, token).ConfigureAwait(false) : null;
 
             await stopPublishing.CancelAsync().ConfigureAwait(false);
             problem ??= await publishing.ConfigureAwait(false);
@@ -184,7 +235,19 @@ public static class FanOutRunner
 
             long delivered = deliveredAfter - deliveredBefore;
             LatencyHistogram latency = measure.Merged();
-            double? cpu = serverBefore is { } sb && serverAfter is { } sa && delivered > 0 ? (sa.CpuSeconds - sb.CpuSeconds) * 1e6 / delivered : null;
+            // CPU over every node and redis-server: null when any of them could not be read.
+            double? Cpu(ProcessStats? before, ProcessStats? after) => before is { } b && after is { } a ? a.CpuSeconds - b.CpuSeconds : null;
+            double? redisCpu = options.RedisPid is null ? 0 : Cpu(redisCpuBefore, redisCpuAfter);
+            double? serverCpu = nodePids.Count == 0 ? null : redisCpu;
+            for (int i = 0; i < nodePids.Count; i++)
+            {
+                serverCpu = Cpu(nodesBefore[i], nodesAfter[i]) is double c ? serverCpu + c : null;
+            }
+
+            double? cpu = serverCpu is double sc && delivered > 0 ? sc * 1e6 / delivered : null;
+            (double Total, string Breakdown)? redisCommands = redisBefore is not null && redisAfter is not null
+                ? FanOutRedisStats.PerMessage(redisBefore, redisAfter, publishedInWindow)
+                : null;
             return new FanOutResult(
                 options.Label ?? options.Server.ToString().ToLowerInvariant(),
                 options.Subscribers,
@@ -197,15 +260,21 @@ public static class FanOutRunner
                 delivered,
                 delivered / seconds,
                 cpu,
-                serverBefore is { } b && serverAfter is { } a ? (a.CpuSeconds - b.CpuSeconds) * 100 / seconds : null,
+                serverCpu * 100 / seconds,
                 clientBefore is { } cb && clientAfter is { } ca ? (ca.CpuSeconds - cb.CpuSeconds) * 100 / seconds : null,
                 latency.Percentile(50) / 1e6,
                 latency.Percentile(99) / 1e6,
-                serverAfter?.RssKiB / 1024.0,
+                nodesAfter.Length > 0 ? nodesAfter[0]?.RssKiB / 1024.0 : null,
                 subscribers.Sum(s => s.Missing + Math.Max(0, last - Math.Max(s.LastSeq, 0))),
                 subscribers.Sum(s => s.Duplicates),
                 subscribers.Count(s => s.Ended is not null),
-                problem ?? subscribers.FirstOrDefault(s => s.Ended is not null)?.Ended);
+                problem ?? subscribers.FirstOrDefault(s => s.Ended is not null)?.Ended,
+                Math.Max(1, options.Ports?.Count ?? 1),
+                nodePids.Count > 1 ? [.. nodesAfter.Select(n => (n?.RssKiB ?? 0) / 1024.0)] : null,
+                options.RedisPid is null ? null : redisCpu is double r && delivered > 0 ? r * 1e6 / delivered : null,
+                redisCommands?.Total,
+                redisCommands?.Breakdown,
+                subscribers.Sum(s => s.Missing));
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -15,6 +16,7 @@ namespace RxSockets.LoadTool;
 ///   LoadTool reflector [--port P]          a raw TCP reflector with a canned 101 (until SIGINT/SIGTERM)
 ///   LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--stalled K] [--rate R] [-s BYTES]
 ///                   [-d SECONDS] [--warmup SECONDS] [--label NAME] [--server-pid PID] [--json]
+///                   [--ports A,B --server-pid PID_A,PID_B] [--redis-port P --redis-pid PID]   several nodes on one Redis
 ///   LoadTool summarize FILE [--baseline NAME,NAME]   medians, ranges and ratios of compare.sh's JSON lines
 /// </code>
 /// Always 127.0.0.1; every run stops by itself (duration, then a hard cap of five minutes).
@@ -28,6 +30,7 @@ public static class Program
                LoadTool reflector [--port P]
                LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--stalled K] [--rate MSGS_PER_S]
                                [-s BYTES] [-d SECONDS] [--warmup SECONDS] [--label NAME] [--server-pid PID] [--json]
+                               [--ports A,B --server-pid PID_A,PID_B] [--redis-port P --redis-pid PID]
                LoadTool summarize FILE [--baseline NAME[,NAME...]]
         Targets 127.0.0.1 only. Exit code 1 when any echo was wrong or a connection failed.
         """;
@@ -134,7 +137,17 @@ public static class Program
                     case "-s" or "--size": options.Size = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "-d" or "--duration": options.Duration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                     case "--warmup": options.Warmup = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
-                    case "--server-pid": options.ServerPid = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--server-pid":
+                        int[] pids = Ints(Next());
+                        options.ServerPid = pids[0];
+                        options.MoreServerPids = pids[1..];
+                        break;
+                    case "--ports":
+                        options.Ports = Ints(Next());
+                        options.Port = options.Ports[0];
+                        break;
+                    case "--redis-port": options.RedisPort = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--redis-pid": options.RedisPid = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--json": options.Json = true; break;
                     default: throw new FormatException($"Unknown argument {args[i]}.");
                 }
@@ -166,6 +179,10 @@ public static class Program
             return 1;
         }
     }
+
+    /// <summary>"9401,9402" → [9401, 9402].</summary>
+    private static int[] Ints(string list) =>
+        [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture))];
 
     private static LoadOptions Parse(string[] args)
     {

@@ -25,6 +25,9 @@ internal sealed class RedisServer : IDisposable
 
     public string Configuration => $"127.0.0.1:{Port}";
 
+    /// <summary>The running process's id (its CPU time is read from /proc by the fan-out smoke).</summary>
+    public int? Pid => _process?.Id;
+
     /// <summary>Starts one, or ignores the test when redis-server is not installed (CI installs it: .ci/install-peers).</summary>
     public static async Task<RedisServer> StartAsync()
     {

@@ -37,4 +37,7 @@ internal static partial class RedisLog
 
     [LoggerMessage(EventId = 2210, Level = LogLevel.Debug, Message = "Redis backplane: topic {Topic} catches up from Redis after {Last} of epoch {Epoch}.")]
     public static partial void CatchingUp(ILogger logger, string topic, long last, string epoch);
+
+    [LoggerMessage(EventId = 2211, Level = LogLevel.Warning, Message = "Redis backplane: topic {Topic} fell more than {Capacity} messages behind Redis; it reads what it missed from the history (a reset if the history no longer holds it).")]
+    public static partial void QueueFull(ILogger logger, string topic, int capacity);
 }

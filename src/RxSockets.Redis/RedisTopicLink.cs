@@ -27,8 +27,16 @@ internal sealed class RedisTopicLink : IFeedBackplaneTopic
     private readonly RedisValue _channelName;
     private readonly RedisChannel _channel;
 
-    /// <summary>Channel messages and catch-up requests, in arrival order; read by the loop only.</summary>
-    private readonly Channel<Item> _items = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>
+    /// Channel messages and catch-up requests, in arrival order; read by the loop only. Bounded
+    /// (<see cref="QueueCapacity"/>), so a node slower than the topic's rate holds a fixed number of
+    /// messages whatever the publishers do: what does not fit is dropped and read back from the
+    /// history instead (<see cref="_overflowed"/>).
+    /// </summary>
+    private readonly Channel<Item> _items;
+
+    /// <summary>1 when an item did not fit in <see cref="_items"/>: the loop catches up from the history before its next item.</summary>
+    private int _overflowed;
 
     private readonly CancellationTokenSource _stop = new();
     private readonly ChannelMessageQueue _queue;
@@ -57,6 +65,10 @@ internal sealed class RedisTopicLink : IFeedBackplaneTopic
         _topic = topic;
         _historyCount = historyCount;
         _receiver = receiver;
+        QueueCapacity = Math.Clamp(historyCount, MinQueueCapacity, MaxQueueCapacity);
+        _items = Channel.CreateBounded<Item>(
+            new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite },
+            _ => Volatile.Write(ref _overflowed, 1));
         string prefix = owner.KeyPrefix + "feeds:{" + topic + "}";
         _keys = [prefix + ":meta", prefix + ":log"];
         _channelName = owner.KeyPrefix + "feeds:" + topic;
@@ -84,8 +96,20 @@ internal sealed class RedisTopicLink : IFeedBackplaneTopic
         _loop = RunAsync();
     }
 
+    /// <summary>The fewest messages a topic's queue holds (for a topic with a short history).</summary>
+    internal const int MinQueueCapacity = 256;
+
+    /// <summary>The most messages a topic's queue holds (beyond, the history is read instead).</summary>
+    internal const int MaxQueueCapacity = 16_384;
+
     /// <inheritdoc/>
     public string Epoch { get; }
+
+    /// <summary>How many items the queue between Redis and the topic holds at most: the history's length, within [<see cref="MinQueueCapacity"/>, <see cref="MaxQueueCapacity"/>].</summary>
+    internal int QueueCapacity { get; }
+
+    /// <summary>How many items wait in that queue now (for tests and diagnostics).</summary>
+    internal int QueuedCount => _items.Reader.Count;
 
     /// <inheritdoc/>
     public void Publish(string? key, string body)
@@ -164,6 +188,14 @@ internal sealed class RedisTopicLink : IFeedBackplaneTopic
                 {
                     try
                     {
+                        if (Interlocked.Exchange(ref _overflowed, 0) != 0)
+                        {
+                            // Newer messages were dropped at the door: read everything after the last one
+                            // taken from the history; what is still queued is then recognised as held.
+                            RedisLog.QueueFull(_owner.Logger, _topic, QueueCapacity);
+                            await CatchUpAsync().ConfigureAwait(false);
+                        }
+
                         if (item.IsCatchUp)
                         {
                             await CatchUpAsync().ConfigureAwait(false);

@@ -123,7 +123,7 @@ internal sealed class SoakClient : IAsyncDisposable
     /// <summary>Messages a reset announced as missed (the counter's step over a reset).</summary>
     public long AnnouncedSkipped { get; private set; }
 
-    /// <summary>Of <see cref="AnnouncedSkipped"/>, messages of a new epoch before the snapshot a reset began it with (in that epoch's history, not sent: reset then snapshot).</summary>
+    /// <summary>Of <see cref="AnnouncedSkipped"/>, numbers of a new epoch before the snapshot a reset began it with (messages in that epoch's history, not sent: reset then snapshot; or a number a failed publish skipped).</summary>
     public long SkippedInNewEpoch { get; private set; }
 
     public long FirstCounter { get; private set; } = -1;
@@ -225,7 +225,7 @@ internal sealed class SoakClient : IAsyncDisposable
 
                 if (seq > 1 && _resetPending)
                 {
-                    SkippedInNewEpoch += seq - 1; // the new epoch's history held 1..seq-1: the reset's snapshot starts after them
+                    SkippedInNewEpoch += seq - 1; // 1..seq-1 of the new epoch: in its history (or skipped by a failed publish); the reset's snapshot starts after them
                 }
 
                 if (!_resetPending)

@@ -49,7 +49,7 @@ public sealed class SoakResult
     /// <summary>Published messages a reset announced as missed.</summary>
     public long AnnouncedSkipped { get; set; }
 
-    /// <summary>Of <see cref="AnnouncedSkipped"/>, messages in a new epoch's history before the snapshot its reset sent.</summary>
+    /// <summary>Of <see cref="AnnouncedSkipped"/>, numbers of a new epoch before the snapshot its reset sent: messages in its history, or a number a failed publish skipped.</summary>
     public long SkippedInNewEpoch { get; set; }
 
     /// <summary>Clients that had not reached the last published message when the drain ended.</summary>
@@ -105,7 +105,7 @@ public sealed class SoakResult
         Row("sent twice by a server, dropped by FeedClient", DroppedByFeedClient.ToString(CultureInfo.InvariantCulture));
         Row("unannounced gaps (seq step; epoch change; stale epoch; silent loss)", string.Create(CultureInfo.InvariantCulture, $"{UnannouncedGaps}; {UnannouncedEpochChanges}; {StaleEpochs}; {SilentLosses}"));
         Row("resets by reason (clients reset)", string.Create(CultureInfo.InvariantCulture, $"{(Resets.Count == 0 ? "none" : string.Join(", ", Resets.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}")))} ({ClientsReset})"));
-        Row("messages announced as missed by a reset (of them in the new epoch's history, before its snapshot)", string.Create(CultureInfo.InvariantCulture, $"{AnnouncedSkipped:N0} ({SkippedInNewEpoch:N0})"));
+        Row("messages announced as missed by a reset (of them numbered in the new epoch before its snapshot)", string.Create(CultureInfo.InvariantCulture, $"{AnnouncedSkipped:N0} ({SkippedInNewEpoch:N0})"));
         Row("clients short of the last message; with no message; ended", string.Create(CultureInfo.InvariantCulture, $"{Incomplete}; {NoData}; {Ended}"));
         Row("reconnects (clients on A / B at the end)", string.Create(CultureInfo.InvariantCulture, $"{Reconnects} ({OnA} / {OnB})"));
         Row("publish-to-receive latency p50 / p99 / max", string.Create(CultureInfo.InvariantCulture, $"{LatencyP50Ms:0.0} / {LatencyP99Ms:0.0} / {LatencyMaxMs:0.0} ms"));

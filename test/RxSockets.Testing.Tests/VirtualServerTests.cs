@@ -91,6 +91,26 @@ public sealed class VirtualServerTests
     }
 
     [Test]
+    public async Task Joined_ObserverWelcomesEachClient_TheWelcomeComesAfterThe101AndBeforeTheEcho()
+    {
+        // Joined runs between the registration and the 101 response (#15): what its observer sends
+        // waits for the 101, on the inline execution as on the thread pool.
+        var scheduler = new TestScheduler();
+        VirtualServer? echo = null;
+        echo = VirtualServer.Start(scheduler, ws => ws, new WebSocketServerOptions { PingInterval = null });
+        await using (echo)
+        {
+            using IDisposable welcome = echo.Server.Joined.Subscribe(ws => echo.Server.Broadcast($"welcome {ws.Path}"));
+            var values = new Dictionary<char, Message> { ['w'] = "welcome /a", ['x'] = "x" };
+
+            VirtualClient a = echo.Connect("^-x--|", values: values, path: "/a");
+            scheduler.AdvanceTo(100);
+
+            a.AssertReceived("w-x--|");
+        }
+    }
+
+    [Test]
     public async Task KeepAlive_AnHourOfVirtualTime_TheVanishedClientIsClosed1011AndTheOtherStays()
     {
         var scheduler = new TestScheduler();

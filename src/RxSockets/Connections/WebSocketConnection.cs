@@ -183,6 +183,34 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
 
         // The read loop ends by running FinishAsync itself: no second state machine waits for it.
         _ = _inbound.RunAsync();
+
+        // A server's session held the output while it wrote the 101 (Outbox.HoldForHandshake):
+        // what was sent to the connection meanwhile goes out now, in order, after the 101.
+        Outbox.EndHandshakeHold();
+    }
+
+    /// <summary>
+    /// The 101 response could not be written (the client went away, the open timeout, shutdown, an
+    /// abort): the connection never starts. What was sent to it meanwhile fails, and the connection
+    /// ends (<see cref="Completion"/>, the incoming stream); the session releases the transport.
+    /// </summary>
+    /// <param name="error">Why the handshake failed.</param>
+    internal void AbandonHandshake(Exception error)
+    {
+        RecordError(error);
+        ConnectionClosedException closed = ClosedError();
+        Interlocked.Exchange(ref _closedException, closed);
+        _incoming.Complete(closed);
+        Volatile.Read(ref _keepAlive)?.End();
+        Outbox.End(closed);
+        Outbox.EndHandshakeHold();
+        _closeTimer?.Dispose();
+        lock (_lock)
+        {
+            _engine.Dispose();
+        }
+
+        _closed.TrySetResult();
     }
 
     /// <summary>

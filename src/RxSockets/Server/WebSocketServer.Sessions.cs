@@ -180,8 +180,12 @@ public sealed partial class WebSocketServer
             }
 
             // Register before answering 101, so a client whose ConnectAsync returned is already in
-            // Connections and reached by Broadcast. Messages sent to it now wait in its queue.
+            // Connections and reached by Broadcast. Until the 101 is flushed this session holds the
+            // connection's output: what is sent to it meanwhile (by a Joined observer, a broadcast
+            // from another thread, a close at shutdown) is queued, and written after the 101 once
+            // Start lets go. Written before, it would reach the client ahead of the 101 (#15).
             var connection = new WebSocketConnection(transport, ConnectionSide.Server, _options, request, result.Subprotocol, result.Compression);
+            connection.Outbox.HoldForHandshake();
             _connections.TryAdd(connection, 0);
             Notify(_joined, connection);
             try
@@ -189,9 +193,10 @@ public sealed partial class WebSocketServer
                 result.Response.WriteTo(transport.Output);
                 await transport.Output.FlushAsync(linked.Token).ConfigureAwait(false);
             }
-            catch
+            catch (Exception ex)
             {
                 _connections.TryRemove(connection, out _);
+                connection.AbandonHandshake(ex); // what was queued for it fails: its senders are told
                 Notify(_left, connection);
                 throw;
             }

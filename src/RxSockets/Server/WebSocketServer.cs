@@ -104,7 +104,9 @@ public sealed partial class WebSocketServer : IAsyncDisposable
 
     /// <summary>
     /// Connections as they open: after the request was accepted and just before the 101 response
-    /// is sent, so a client whose <c>ConnectAsync</c> returned is already registered. Hot; completes
+    /// is sent, so a client whose <c>ConnectAsync</c> returned is already registered. What an
+    /// observer (or a broadcast meanwhile) sends to the connection waits and goes out right after
+    /// the 101, in order. Hot; completes
     /// at shutdown. Notifications of <see cref="Joined"/> and <see cref="Left"/> never overlap (they
     /// are serialized across connections, so keep observers quick); an observer that throws is
     /// logged and the connection goes on.

@@ -25,6 +25,9 @@ internal sealed partial class RawSocketPeer : IAsyncDisposable
     private readonly List<byte> _unparsed = [];
     private readonly Queue<RawEvent> _events = new();
 
+    /// <summary>Why the parser failed, if it did (<see cref="ReadEventAsync"/> reports it).</summary>
+    private string? _failure;
+
     private RawSocketPeer(Socket socket, ConnectionSide side, byte[] leftover)
     {
         _socket = socket;
@@ -36,19 +39,25 @@ internal sealed partial class RawSocketPeer : IAsyncDisposable
     /// <summary>The role this peer plays: frames it sends are masked when it is the client.</summary>
     public ConnectionSide Side { get; }
 
-    /// <summary>Connects to <paramref name="server"/> as a client and completes the handshake.</summary>
-    public static async Task<RawSocketPeer> ConnectAsync(EndPoint server, string? extensions = null)
+    /// <summary>
+    /// Connects to <paramref name="server"/> as a client and completes the handshake. The first
+    /// bytes the server sends must be its 101 response (RFC 6455 §4.1: frames only after it).
+    /// </summary>
+    public static async Task<RawSocketPeer> ConnectAsync(EndPoint server, string? extensions = null, string path = "/")
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(server).WaitAsync(LocalServer.Wait);
-        string request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        string request = $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
             $"Sec-WebSocket-Key: {Key}\r\nSec-WebSocket-Version: 13\r\n" +
             (extensions is null ? string.Empty : $"Sec-WebSocket-Extensions: {extensions}\r\n") + "\r\n";
         await socket.SendAsync(Encoding.ASCII.GetBytes(request));
         (string head, byte[] leftover) = await ReadHeadAsync(socket);
         if (!head.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"The server refused the handshake: {head}");
+            socket.Dispose();
+            throw new InvalidOperationException(head.Contains("HTTP/1.1 101", StringComparison.Ordinal)
+                ? $"{head.IndexOf("HTTP/1.1 101", StringComparison.Ordinal)} bytes came before the 101 response"
+                : $"The server refused the handshake: {head}");
         }
 
         return new RawSocketPeer(socket, ConnectionSide.Client, leftover);
@@ -139,6 +148,35 @@ internal sealed partial class RawSocketPeer : IAsyncDisposable
         return sent;
     }
 
+    /// <summary>Reads the next event (a message, a ping, a pong or a close); bytes that are not a valid frame fail the read.</summary>
+    /// <exception cref="System.IO.EndOfStreamException">The other side closed first.</exception>
+    /// <exception cref="InvalidOperationException">What came is not a valid frame.</exception>
+    public async Task<RawEvent> ReadEventAsync()
+    {
+        byte[] buffer = new byte[64 * 1024];
+        while (true)
+        {
+            Parse();
+            if (_failure is not null)
+            {
+                throw new InvalidOperationException($"Not a valid frame: {_failure}");
+            }
+
+            if (_events.Count > 0)
+            {
+                return _events.Dequeue();
+            }
+
+            int read = await _socket.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(LocalServer.Wait);
+            if (read == 0)
+            {
+                throw new System.IO.EndOfStreamException("The other side closed its output.");
+            }
+
+            _unparsed.AddRange(buffer.AsSpan(0, read).ToArray());
+        }
+    }
+
     /// <summary>Reads frames until the other side's close frame (returned last) or the end of the stream.</summary>
     public async Task<List<RawEvent>> ReadUntilCloseAsync()
     {
@@ -193,6 +231,10 @@ internal sealed partial class RawSocketPeer : IAsyncDisposable
                 if (e.Type != ProtocolEventType.Failed)
                 {
                     _events.Enqueue(new RawEvent(e.Type, e.Payload.ToArray(), e.CloseStatus));
+                }
+                else
+                {
+                    _failure ??= e.ToString();
                 }
             }
 

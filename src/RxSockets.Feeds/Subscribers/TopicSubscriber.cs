@@ -68,9 +68,9 @@ internal sealed class TopicSubscriber(FeedTopic topic, IFeedOutlet outlet, FlowP
     public Conflation Conflation { get; set; }
 
     /// <summary>
-    /// While conflating: the newest sequence the conflation covers. A new subscription's snapshot
-    /// covers what the topic held when it attached, and every message after that is owed one by one;
-    /// a flow policy (or a reset) conflates up to the newest, whenever its drain runs
+    /// While conflating: the newest sequence the conflation covers. A snapshot (a new subscription,
+    /// a reset) covers what the topic held up to a point, and every message after that is owed one
+    /// by one; a flow policy conflates up to the newest, whenever its drain runs
     /// (<see cref="long.MaxValue"/>).
     /// </summary>
     public long ConflateUntil { get; set; } = long.MaxValue;

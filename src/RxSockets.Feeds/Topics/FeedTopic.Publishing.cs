@@ -75,7 +75,7 @@ public sealed partial class FeedTopic
                 _keys?.Clear();
                 if (known)
                 {
-                    ResetAllLocked("epoch", epoch, ref resets);
+                    ResetAllLocked("epoch", epoch, records.Length > 0 ? records[0].Sequence - 1 : 0, ref resets);
                     reset = true;
                 }
             }
@@ -94,7 +94,7 @@ public sealed partial class FeedTopic
                     if (!reset)
                     {
                         // Also with nothing received yet: a subscriber that resumed ahead of this node must not skip silently.
-                        ResetAllLocked("history", null, ref resets);
+                        ResetAllLocked("history", null, record.Sequence - 1, ref resets);
                         reset = true;
                     }
                 }
@@ -128,11 +128,18 @@ public sealed partial class FeedTopic
     }
 
     /// <summary>
-    /// Sends every attached subscriber a <c>reset</c> notice (with the new epoch when it changed)
-    /// followed by the snapshot: a live one falls behind and is collected for a drain; a behind one
-    /// already has its drain, which sends the notice after what it has taken already.
+    /// Sends every attached subscriber a <c>reset</c> notice (with the new epoch when it changed),
+    /// then the snapshot of what the topic held before the gap (for a keyed topic, the newest of
+    /// each key; nothing in a new epoch), then every message from the first after the gap: what the
+    /// backplane still delivers is replayed, only what it lost is skipped. A live subscriber falls
+    /// behind and is collected for a drain; a behind one already has its drain, which sends the
+    /// notice after what it has taken already.
     /// </summary>
-    private void ResetAllLocked(string reason, string? epoch, ref List<TopicSubscriber>? drains)
+    /// <param name="reason"><c>epoch</c> or <c>history</c>.</param>
+    /// <param name="epoch">The new epoch, for <c>epoch</c>.</param>
+    /// <param name="beforeGap">The newest sequence before the first message after the gap (0 in a new epoch that starts at 1).</param>
+    /// <param name="drains">Collects the subscribers whose drain must start.</param>
+    private void ResetAllLocked(string reason, string? epoch, long beforeGap, ref List<TopicSubscriber>? drains)
     {
         if (_subscribers.Count == 0)
         {
@@ -143,7 +150,7 @@ public sealed partial class FeedTopic
         foreach (TopicSubscriber subscriber in _subscribers)
         {
             (subscriber.Control ??= new Queue<PreparedMessage>(1)).Enqueue(notice);
-            Snapshot(subscriber, long.MaxValue);
+            Snapshot(subscriber, beforeGap);
             subscriber.Generation++;
             if (subscriber.State == SubscriberState.Live)
             {

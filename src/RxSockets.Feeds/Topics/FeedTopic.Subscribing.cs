@@ -130,9 +130,8 @@ public sealed partial class FeedTopic
     /// <param name="subscriber">The subscriber.</param>
     /// <param name="until">
     /// The newest sequence the snapshot covers: the topic's newest when a client subscribes, so what
-    /// is published after its <c>subscribed</c> reaches it whatever its drain's pace;
-    /// <see cref="long.MaxValue"/> after a reset, whose notice already told the client that what
-    /// came between is not replayed.
+    /// is published after its <c>subscribed</c> reaches it whatever its drain's pace; the last
+    /// before the gap after a reset during a subscription, so what follows the gap is replayed.
     /// </param>
     private void Snapshot(TopicSubscriber subscriber, long until)
     {

@@ -15,7 +15,7 @@ namespace RxSockets.LoadTool;
 ///   LoadTool reflector [--port P]          a raw TCP reflector with a canned 101 (until SIGINT/SIGTERM)
 ///   LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--stalled K] [--rate R] [-s BYTES]
 ///                   [-d SECONDS] [--warmup SECONDS] [--label NAME] [--server-pid PID] [--json]
-///   LoadTool summarize FILE [--baseline NAME,NAME]   medians, ranges and ratios of compare.sh's JSON lines
+///   LoadTool summarize FILE [--baseline NAME,NAME] [--pairs A/B,C/D]   medians, ranges and ratios of compare.sh's JSON lines
 /// </code>
 /// Always 127.0.0.1; every run stops by itself (duration, then a hard cap of five minutes).
 /// </summary>
@@ -28,7 +28,7 @@ public static class Program
                LoadTool reflector [--port P]
                LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--stalled K] [--rate MSGS_PER_S]
                                [-s BYTES] [-d SECONDS] [--warmup SECONDS] [--label NAME] [--server-pid PID] [--json]
-               LoadTool summarize FILE [--baseline NAME[,NAME...]]
+               LoadTool summarize FILE [--baseline NAME[,NAME...]] [--pairs A/B[,C/D...]]
         Targets 127.0.0.1 only. Exit code 1 when any echo was wrong or a connection failed.
         """;
 
@@ -43,8 +43,21 @@ public static class Program
                 return 2;
             }
 
-            string baseline = args.Length >= 4 && args[2] == "--baseline" ? args[3] : "kestrel,rxsockets";
-            Console.Write(Summary.Summarize(args[1], baseline));
+            string baseline = "kestrel,rxsockets";
+            string pairs = string.Empty;
+            for (int i = 2; i + 1 < args.Length; i += 2)
+            {
+                switch (args[i])
+                {
+                    case "--baseline": baseline = args[i + 1]; break;
+                    case "--pairs": pairs = args[i + 1]; break;
+                    default:
+                        Console.Error.WriteLine(Usage);
+                        return 2;
+                }
+            }
+
+            Console.Write(Summary.Summarize(args[1], baseline, pairs));
             return 0;
         }
 

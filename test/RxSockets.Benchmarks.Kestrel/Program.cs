@@ -93,7 +93,7 @@ public static class Program
 
         context.Response.Headers["Upgrade"] = "websocket";
 #pragma warning disable CA5350 // RFC 6455 §4.2.2 defines the accept value with SHA-1; it is no security measure
-        context.Response.Headers["Sec-WebSocket-Accept"] = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC11B65")));
+        context.Response.Headers["Sec-WebSocket-Accept"] = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 #pragma warning restore CA5350
         await using Stream stream = await upgrade.UpgradeAsync();
         byte[]? dropped = null;

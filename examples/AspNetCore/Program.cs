@@ -2,6 +2,7 @@
 //   dotnet run --project examples/AspNetCore                                  http://localhost:5000
 //   dotnet run --project examples/AspNetCore -- --urls http://127.0.0.1:8080  any ASP.NET Core option works
 //   dotnet run --project examples/AspNetCore -- --Metrics:ConsoleExport=false
+//   dotnet run --project examples/AspNetCore -- --Metrics:Traces=false          metrics without the handshake spans
 // Endpoints:
 //   /echo                 WebSocket, the library's default options: every text and binary message
 //                         echoed unchanged (for conformance tools and load drivers)
@@ -57,11 +58,14 @@ public sealed class Program
         if (builder.Configuration.GetValue("Metrics:ConsoleExport", defaultValue: false))
         {
             int seconds = builder.Configuration.GetValue("Metrics:ExportIntervalSeconds", 10);
-            builder.Services.AddOpenTelemetry()
+            OpenTelemetry.OpenTelemetryBuilder telemetry = builder.Services.AddOpenTelemetry()
                 .WithMetrics(metrics => metrics
                     .AddMeter(RxSocketsTelemetry.MeterName)
-                    .AddConsoleExporter((_, reader) => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = seconds * 1000))
-                .WithTracing(tracing => tracing.AddSource(RxSocketsTelemetry.ActivitySourceName).AddConsoleExporter());
+                    .AddConsoleExporter((_, reader) => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = seconds * 1000));
+            if (builder.Configuration.GetValue("Metrics:Traces", defaultValue: true))
+            {
+                telemetry.WithTracing(tracing => tracing.AddSource(RxSocketsTelemetry.ActivitySourceName).AddConsoleExporter());
+            }
         }
 
         WebApplication app = builder.Build();

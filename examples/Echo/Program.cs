@@ -3,7 +3,8 @@
 // Echoes every text and binary message unchanged on any path, answers pings, accepts messages
 // up to 16 MiB, prints one line with ws://HOST:PORT/ once it accepts, and exits on SIGINT/SIGTERM.
 // --rx echoes through the Rx surface instead (the handler returns the incoming stream), for
-// test/RxSockets.LoadTool/compare.sh; the default is the async style.
+// test/RxSockets.LoadTool/compare.sh; the default is the async style. --metrics listens to the
+// RxSockets meter in-process as dotnet-counters does (MetricsListener), to weigh what metrics cost.
 using System;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -19,6 +20,7 @@ public static class Program
         string host = "127.0.0.1";
         int port = 9001;
         bool rx = false;
+        bool metrics = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -33,12 +35,16 @@ public static class Program
                 case "--rx":
                     rx = true;
                     break;
+                case "--metrics":
+                    metrics = true;
+                    break;
                 default:
-                    Console.Error.WriteLine("usage: Echo [--host ADDRESS] [--port PORT] [--rx]");
+                    Console.Error.WriteLine("usage: Echo [--host ADDRESS] [--port PORT] [--rx] [--metrics]");
                     return 2;
             }
         }
 
+        using MetricsListener? listener = metrics ? new MetricsListener() : null;
         using var stop = new CancellationTokenSource();
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);

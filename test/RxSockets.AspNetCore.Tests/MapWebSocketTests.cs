@@ -1,4 +1,5 @@
 using System;
+using System.Net.Sockets;
 using System.Reactive.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -172,5 +173,53 @@ public sealed class MapWebSocketTests
 
         await using WebSocketConnection client = await WebSocketClient.ConnectAsync(app.Ws("/api/ws"));
         Assert.That((await client.ReceiveAsync()).Text, Is.EqualTo("/api/ws"));
+    }
+    [Test]
+    public async Task MapWebSocket_IdleConnection_OverTheUpgradedStream_StillReceivesClosesAndSeesAnAbort()
+    {
+        // The endpoint waits on Kestrel's upgraded stream with zero-byte reads while idle (it holds
+        // no read buffer then): after idling it must still receive, close normally, and notice a
+        // peer that vanishes.
+        var closed = new TaskCompletionSource<ConnectionClosedException?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using KestrelApp app = await KestrelApp.StartAsync(a => a.MapWebSocket("/idle", async (WebSocketConnection ws, CancellationToken ct) =>
+        {
+            try
+            {
+                await foreach (Message message in ws.ReadAllAsync(ct))
+                {
+                    await ws.SendAsync(message, ct);
+                }
+            }
+            finally
+            {
+                _ = ws.Completion.ContinueWith(_ => closed.TrySetResult(ws.ClosedException), TaskScheduler.Default);
+            }
+        }, new WebSocketEndpointOptions { PingInterval = null }));
+
+        await using (WebSocketConnection client = await WebSocketClient.ConnectAsync(app.Ws("/idle")))
+        {
+            await Task.Delay(300); // idle: the server's read is a zero-byte read now
+            await client.SendAsync("after idling");
+            Assert.That((await client.ReceiveAsync().AsTask().WaitAsync(KestrelApp.Wait)).Text, Is.EqualTo("after idling"));
+            await client.CloseAsync(CloseCode.NormalClosure, "bye").WaitAsync(KestrelApp.Wait);
+            Assert.That(client.ClosedException!.IsNormal, Is.True);
+        }
+
+        Assert.That((await closed.Task.WaitAsync(KestrelApp.Wait))!.Code, Is.EqualTo(CloseCode.NormalClosure));
+
+        // A raw peer that upgrades, idles, then resets: the server's connection ends with 1006.
+        closed = new TaskCompletionSource<ConnectionClosedException?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (var socket = new Socket(SocketType.Stream, ProtocolType.Tcp))
+        {
+            await socket.ConnectAsync(app.EndPoint);
+            await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(RawHttp.Handshake("/idle")));
+            byte[] answer = new byte[1024];
+            Assert.That(System.Text.Encoding.ASCII.GetString(answer, 0, await socket.ReceiveAsync(answer)), Does.StartWith("HTTP/1.1 101"));
+            await Task.Delay(300);
+            socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            socket.Close();
+        }
+
+        Assert.That((await closed.Task.WaitAsync(KestrelApp.Wait))!.Code, Is.EqualTo(CloseCode.AbnormalClosure));
     }
 }

@@ -49,9 +49,12 @@ public sealed class MetricsTests
         Assert.That(shakes.Select(m => ((string)m.Tags["rxsockets.handshake.result"]!, m.Tags["http.response.status_code"])), Is.EquivalentTo(new[] { ("rejected", (object?)426), ("accepted", (object?)101) }));
 
         // The client is RxSockets too, but it reports to the static meter, not the app's.
+        // Messages and bytes are observable counters: one collection reads the totals.
+        messages.RecordObservableInstruments();
+        bytes.RecordObservableInstruments();
         IReadOnlyList<CollectedMeasurement<long>> counted = messages.GetMeasurementSnapshot();
-        Assert.That(counted.Count(m => (string)m.Tags["network.io.direction"]! == "receive"), Is.EqualTo(2));
-        Assert.That(counted.Count(m => (string)m.Tags["network.io.direction"]! == "transmit"), Is.EqualTo(2));
+        Assert.That(counted.Where(m => (string)m.Tags["network.io.direction"]! == "receive").Sum(m => m.Value), Is.EqualTo(2));
+        Assert.That(counted.Where(m => (string)m.Tags["network.io.direction"]! == "transmit").Sum(m => m.Value), Is.EqualTo(2));
         Assert.That(bytes.GetMeasurementSnapshot().Where(m => (string)m.Tags["network.io.direction"]! == "receive").Sum(m => m.Value), Is.EqualTo(16));
         Assert.That(active.GetMeasurementSnapshot().Select(m => m.Value), Is.EqualTo(new long[] { 1, -1 }));
         CollectedMeasurement<long> close = closed.GetMeasurementSnapshot().Single();

@@ -17,7 +17,7 @@ namespace RxSockets.LoadTool;
 ///   LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--stalled K] [--rate R] [-s BYTES]
 ///                   [-d SECONDS] [--warmup SECONDS] [--label NAME] [--server-pid PID] [--json]
 ///                   [--ports A,B --server-pid PID_A,PID_B] [--redis-port P --redis-pid PID]   several nodes on one Redis
-///   LoadTool summarize FILE [--baseline NAME,NAME]   medians, ranges and ratios of compare.sh's JSON lines
+///   LoadTool summarize FILE [--baseline NAME,NAME] [--pairs A/B,C/D]   medians, ranges and ratios of compare.sh's JSON lines
 /// </code>
 /// Always 127.0.0.1; every run stops by itself (duration, then a hard cap of five minutes).
 /// </summary>
@@ -31,7 +31,7 @@ public static class Program
                LoadTool fanout --server rxsockets|topic|signalr|naive [--port P] [-n SUBSCRIBERS] [--stalled K] [--rate MSGS_PER_S]
                                [-s BYTES] [-d SECONDS] [--warmup SECONDS] [--label NAME] [--server-pid PID] [--json]
                                [--ports A,B --server-pid PID_A,PID_B] [--redis-port P --redis-pid PID]
-               LoadTool summarize FILE [--baseline NAME[,NAME...]]
+               LoadTool summarize FILE [--baseline NAME[,NAME...]] [--pairs A/B[,C/D...]]
         Targets 127.0.0.1 only. Exit code 1 when any echo was wrong or a connection failed.
         """;
 
@@ -46,8 +46,21 @@ public static class Program
                 return 2;
             }
 
-            string baseline = args.Length >= 4 && args[2] == "--baseline" ? args[3] : "kestrel,rxsockets";
-            Console.Write(Summary.Summarize(args[1], baseline));
+            string baseline = "kestrel,rxsockets";
+            string pairs = string.Empty;
+            for (int i = 2; i + 1 < args.Length; i += 2)
+            {
+                switch (args[i])
+                {
+                    case "--baseline": baseline = args[i + 1]; break;
+                    case "--pairs": pairs = args[i + 1]; break;
+                    default:
+                        Console.Error.WriteLine(Usage);
+                        return 2;
+                }
+            }
+
+            Console.Write(Summary.Summarize(args[1], baseline, pairs));
             return 0;
         }
 

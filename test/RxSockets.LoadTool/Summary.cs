@@ -39,8 +39,13 @@ public static class Summary
     /// <summary>Reads <paramref name="path"/> (one JSON object per line) and returns the Markdown summary.</summary>
     /// <param name="path">The results file.</param>
     /// <param name="baselines">Comma-separated server names; the first one present in a scenario is its baseline for ratios.</param>
-    public static string Summarize(string path, string baselines)
+    /// <param name="pairs">
+    /// Comma-separated <c>A/B</c> pairs: where both ran in a scenario, A's medians over B's as well
+    /// (metrics on over off, a build over its baseline), besides the ratios to the baseline.
+    /// </param>
+    public static string Summarize(string path, string baselines, string pairs = "")
     {
+        ArgumentNullException.ThrowIfNull(pairs);
         ArgumentNullException.ThrowIfNull(baselines);
         var runs = new List<JsonElement>();
         foreach (string line in File.ReadLines(path))
@@ -88,12 +93,22 @@ public static class Summary
             text.AppendLine();
             string[] servers = [.. scenario.Select(r => r.GetProperty("server").GetString()!).Distinct()];
             string baseline = baselines.Split(',').FirstOrDefault(servers.Contains) ?? servers[0];
-            foreach (string server in scenario.Select(r => r.GetProperty("server").GetString()!).Distinct().Where(s => s != baseline))
+            var comparisons = servers.Where(s => s != baseline).Select(s => (Server: s, Baseline: baseline)).ToList();
+            foreach (string pair in pairs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                string[] two = pair.Split('/');
+                if (two.Length == 2 && servers.Contains(two[0]) && servers.Contains(two[1]) && two[1] != baseline)
+                {
+                    comparisons.Add((two[0], two[1]));
+                }
+            }
+
+            foreach ((string server, string against) in comparisons)
             {
                 var ratios = new List<string>();
                 foreach (string key in keys)
                 {
-                    if (medians.TryGetValue((server, key), out double ours) && medians.TryGetValue((baseline, key), out double theirs) && theirs != 0)
+                    if (medians.TryGetValue((server, key), out double ours) && medians.TryGetValue((against, key), out double theirs) && theirs != 0)
                     {
                         ratios.Add(string.Create(CultureInfo.InvariantCulture, $"{Name(key)} {ours / theirs:0.00}×"));
                     }
@@ -101,7 +116,7 @@ public static class Summary
 
                 if (ratios.Count > 0)
                 {
-                    text.AppendLine(CultureInfo.InvariantCulture, $"- {server} / {baseline}: {string.Join(", ", ratios)}");
+                    text.AppendLine(CultureInfo.InvariantCulture, $"- {server} / {against}: {string.Join(", ", ratios)}");
                 }
             }
 

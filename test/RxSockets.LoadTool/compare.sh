@@ -6,7 +6,7 @@
 #                                      [--scenarios "small small-rx latency large idle idle-stepped"] [--max-seconds S]
 #                                      [--baseline GIT-REF] [--servers "rxsockets base kestrel ..."]
 #                                      [--warm-seconds S] [--inline-completions]
-#                                      [--kestrel-inline-scheduling] [--portable] [--aspnetcore]
+#                                      [--kestrel-inline-scheduling] [--portable] [--aspnetcore] [--metrics]
 #
 # --baseline REF adds the Echo example as built at REF (servers "base" and "base-rx"): a
 # before/after A/B of a change, alternated in the same run. --servers keeps only the named servers
@@ -21,7 +21,16 @@
 # --portable adds "rxsockets-portable": the async Echo example with the socket poller off
 # (RXSOCKETS_SOCKET_POLLER=0, the runtime's own socket async I/O), to weigh the poller default.
 # --aspnetcore adds "rxsockets-kestrel": RxSockets inside Kestrel (examples/AspNetCore, its /echo endpoint
-# on the library's defaults, an Rx echo, console metrics off, logging at Warning), beside Kestrel's own.
+# on the library's defaults, an Rx echo, console metrics off, logging at Warning), beside Kestrel's own;
+# with --baseline also "base-kestrel", the same app built at REF; in the idle scenarios also
+# "kestrel-floor": the Kestrel app upgrading with no WebSocket at all, waiting with zero-byte reads
+# (what Kestrel's HTTP layer alone holds per upgraded connection).
+# --metrics adds "rxsockets-metrics": the async Echo example with the RxSockets meter listened to
+# in-process as dotnet-counters does (Echo --metrics: the runtime's System.Diagnostics.Metrics
+# aggregation enables and aggregates every instrument), beside the same build with no listener; with
+# --aspnetcore also "rxsockets-kestrel-metrics": the ASP.NET Core example with its OpenTelemetry
+# metrics on (console exporter every 10 s), and "rxsockets-kestrel-traces": metrics and the
+# handshake spans. The summary gives each one's ratio to its twin without a listener.
 # --inline-completions starts every server with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
 # (the runtime runs socket continuations on its epoll thread instead of the thread pool;
 # process-wide). --kestrel-inline-scheduling also turns on Kestrel's UnsafePreferInlineScheduling
@@ -33,7 +42,7 @@ REPS=3 DURATION=5 WARMUP=2 IDLE=5000 MAX_SECONDS=1500 WARM_SECONDS=45
 SCENARIOS="small small-rx latency large idle idle-stepped"
 OUT=/tmp/perf-compare-$(date +%Y%m%d-%H%M%S)
 SERVER_CPU=0 CLIENT_CPU=1
-BASELINE="" ONLY="" PORTABLE="" ASPNET=""
+BASELINE="" ONLY="" PORTABLE="" ASPNET="" METRICS=""
 SERVER_ENV=() KESTREL_ARGS=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -50,6 +59,7 @@ while [ $# -gt 0 ]; do
     --kestrel-inline-scheduling) KESTREL_ARGS=" --unsafe-inline-scheduling"; shift ;;
     --portable) PORTABLE=1; shift ;;
     --aspnetcore) ASPNET=1; shift ;;
+    --metrics) METRICS=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -98,6 +108,10 @@ if [ -n "$BASELINE" ]; then
     || { cat "$OUT/build-base.log" >&2; exit 1; }
   dotnet build "$OUT/baseline-src/examples/Echo" -c Release -nologo -v q -clp:NoSummary -o "$OUT/bin/Echo-base" >>"$OUT/build-base.log" 2>&1 \
     || { cat "$OUT/build-base.log" >&2; exit 1; }
+  if [ -n "$ASPNET" ]; then
+    dotnet build "$OUT/baseline-src/examples/AspNetCore" -c Release -nologo -v q -clp:NoSummary -o "$OUT/bin/AspNetCore-base" >>"$OUT/build-base.log" 2>&1 \
+      || { cat "$OUT/build-base.log" >&2; exit 1; }
+  fi
   git -C "$ROOT" worktree remove --force "$OUT/baseline-src" >>"$OUT/build-base.log" 2>&1 || true
 fi
 
@@ -132,10 +146,15 @@ server_command() { # name port
     rxsockets)    echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2" ;;
     rxsockets-rx) echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2 --rx" ;;
     rxsockets-kestrel) echo "dotnet $OUT/bin/AspNetCore/AspNetCore.dll --urls http://127.0.0.1:$2 --Metrics:ConsoleExport=false --Logging:LogLevel:Default=Warning" ;;
+    rxsockets-metrics) echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2 --metrics" ;;
+    rxsockets-kestrel-metrics) echo "dotnet $OUT/bin/AspNetCore/AspNetCore.dll --urls http://127.0.0.1:$2 --Metrics:ConsoleExport=true --Metrics:ExportIntervalSeconds=10 --Metrics:Traces=false --Logging:LogLevel:Default=Warning" ;;
+    rxsockets-kestrel-traces) echo "dotnet $OUT/bin/AspNetCore/AspNetCore.dll --urls http://127.0.0.1:$2 --Metrics:ConsoleExport=true --Metrics:ExportIntervalSeconds=10 --Logging:LogLevel:Default=Warning" ;;
+    base-kestrel) echo "dotnet $OUT/bin/AspNetCore-base/AspNetCore.dll --urls http://127.0.0.1:$2 --Metrics:ConsoleExport=false --Logging:LogLevel:Default=Warning" ;;
     rxsockets-portable) echo "env RXSOCKETS_SOCKET_POLLER=0 dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2" ;;
     base)         echo "dotnet $OUT/bin/Echo-base/Echo.dll --host 127.0.0.1 --port $2" ;;
     base-rx)      echo "dotnet $OUT/bin/Echo-base/Echo.dll --host 127.0.0.1 --port $2 --rx" ;;
     kestrel)      echo "dotnet $OUT/bin/RxSockets.Benchmarks.Kestrel/RxSockets.Benchmarks.Kestrel.dll --urls http://127.0.0.1:$2$KESTREL_ARGS" ;;
+    kestrel-floor) echo "dotnet $OUT/bin/RxSockets.Benchmarks.Kestrel/RxSockets.Benchmarks.Kestrel.dll --urls http://127.0.0.1:$2 --floor" ;;
     reflector)    echo "dotnet $LT reflector --port $2" ;;
   esac
 }
@@ -153,7 +172,7 @@ load() {
 }
 path_for() { # server name: the handshake path when it is not /
   case "$1" in
-    rxsockets-kestrel) echo "--path /echo" ;;
+    rxsockets-kestrel|rxsockets-kestrel-metrics|rxsockets-kestrel-traces|base-kestrel) echo "--path /echo" ;;
   esac
 }
 args_for() { # scenario
@@ -166,7 +185,8 @@ args_for() { # scenario
 servers_for() { # scenario
   local all
   case "$1" in
-    small|latency|large|idle|idle-stepped) all="rxsockets ${PORTABLE:+rxsockets-portable }${ASPNET:+rxsockets-kestrel }${BASELINE:+base }kestrel reflector" ;;
+    idle|idle-stepped) all="rxsockets ${PORTABLE:+rxsockets-portable }${ASPNET:+rxsockets-kestrel }${ASPNET:+${BASELINE:+base-kestrel }}${BASELINE:+base }kestrel ${ASPNET:+kestrel-floor }reflector" ;;
+    small|latency|large) all="rxsockets ${METRICS:+rxsockets-metrics }${PORTABLE:+rxsockets-portable }${ASPNET:+rxsockets-kestrel }${ASPNET:+${METRICS:+rxsockets-kestrel-metrics rxsockets-kestrel-traces }}${ASPNET:+${BASELINE:+base-kestrel }}${BASELINE:+base }kestrel reflector" ;;
     small-rx)                 all="rxsockets-rx rxsockets${BASELINE:+ base-rx base}" ;;
   esac
   if [ -z "$ONLY" ]; then echo "$all"; return; fi
@@ -259,5 +279,7 @@ echo
 cat "$OUT/machine.txt"
 echo
 # Ratios to the baseline build when there is one, else to Kestrel.
-dotnet "$LT" summarize "$OUT/measured.jsonl" --baseline "${BASELINE:+base,base-rx,}kestrel,rxsockets" | tee "$OUT/summary.md"
+# Pairs: each variant's ratio to its twin (metrics on / off, in Kestrel now / at the baseline).
+dotnet "$LT" summarize "$OUT/measured.jsonl" --baseline "${BASELINE:+base,base-rx,}kestrel,rxsockets" \
+    --pairs "rxsockets-metrics/rxsockets,rxsockets-kestrel-metrics/rxsockets-kestrel,rxsockets-kestrel-traces/rxsockets-kestrel,rxsockets-kestrel/base-kestrel,rxsockets-kestrel/kestrel,base-kestrel/kestrel,rxsockets-kestrel/kestrel-floor,kestrel/kestrel-floor" | tee "$OUT/summary.md"
 echo "results: $OUT/measured.jsonl, summary: $OUT/summary.md" >&2

@@ -43,6 +43,9 @@ public sealed class MetricsTests
             await pair.Server.ReceiveAsync();
         }
 
+        // Observable counters: one collection reads each direction and type's total so far.
+        messages.RecordObservableInstruments();
+        bytes.RecordObservableInstruments();
         string[] seen = [.. messages.GetMeasurementSnapshot().Select(m => $"{m.Tags["network.io.direction"]} {m.Tags["rxsockets.message.type"]} {m.Value}")];
         Assert.That(seen, Is.EquivalentTo(new[] { "transmit text 1", "transmit binary 1", "receive text 1", "receive binary 1" }));
         Assert.That(bytes.GetMeasurementSnapshot().Where(m => (string)m.Tags["network.io.direction"]! == "receive").Select(m => m.Value), Is.EquivalentTo(new long[] { 6, 3 }));
@@ -161,6 +164,54 @@ public sealed class MetricsTests
             await pair.Server.ReceiveAsync();
         }
 
-        Assert.That(messages.GetMeasurementSnapshot().Count(m => (string)m.Tags["network.io.direction"]! == "receive"), Is.GreaterThanOrEqualTo(1));
+        messages.RecordObservableInstruments();
+        Assert.That(messages.GetMeasurementSnapshot().Where(m => (string)m.Tags["network.io.direction"]! == "receive").Sum(m => m.Value), Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
+    public async Task Messages_AreTotalsSinceSomeoneListened_GrowingWithEachCollection()
+    {
+        await using var pair = ConnectionPair.Create(Options(), Options());
+        await pair.Client.SendAsync("before anyone listens");
+        await pair.Server.ReceiveAsync();
+
+        using var messages = new MetricCollector<long>(_meters, Meter, "rxsockets.messages");
+        messages.RecordObservableInstruments();
+        Assert.That(messages.GetMeasurementSnapshot(), Is.Empty, "nothing is counted while nobody listens");
+
+        for (int i = 0; i < 3; i++)
+        {
+            await pair.Client.SendAsync(new byte[] { 1, 2 });
+            await pair.Server.ReceiveAsync();
+        }
+
+        messages.RecordObservableInstruments();
+        await pair.Server.SendAsync("back");
+        await pair.Client.ReceiveAsync();
+        messages.RecordObservableInstruments();
+
+        string[] seen = [.. messages.GetMeasurementSnapshot().Select(m => $"{m.Tags["network.io.direction"]} {m.Tags["rxsockets.message.type"]} {m.Value}")];
+        Assert.That(seen, Is.EqualTo(new[]
+        {
+            "receive binary 3", "transmit binary 3", // first collection
+            "receive binary 3", "receive text 1", "transmit binary 3", "transmit text 1", // second: cumulative
+        }));
+    }
+
+    [Test]
+    public void MessageTotals_AddsFromManyThreads_SumExactly()
+    {
+        var totals = new MessageTotals();
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        {
+            for (int i = 0; i < 100_000; i++)
+            {
+                totals.Add(MessageTotals.Kind(transmit: (i & 1) == 0, text: false), count: true, bytes: 3);
+            }
+        });
+
+        Assert.That(totals.Sum(MessageTotals.Kind(transmit: true, text: false), bytes: false), Is.EqualTo(400_000));
+        Assert.That(totals.Sum(MessageTotals.Kind(transmit: false, text: false), bytes: true), Is.EqualTo(1_200_000));
+        Assert.That(totals.Sum(MessageTotals.Kind(transmit: false, text: true), bytes: false), Is.Zero);
     }
 }

@@ -188,7 +188,7 @@ internal sealed class RedisTopicLink : IFeedBackplaneTopic
                 {
                     try
                     {
-                        if (Interlocked.Exchange(ref _overflowed, 0) != 0)
+                        if (Volatile.Read(ref _overflowed) != 0 && Interlocked.Exchange(ref _overflowed, 0) != 0)
                         {
                             // Newer messages were dropped at the door: read everything after the last one
                             // taken from the history; what is still queued is then recognised as held.

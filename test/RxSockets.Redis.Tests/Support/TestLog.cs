@@ -10,9 +10,10 @@ namespace RxSockets.Redis.Tests;
 /// Collects what the nodes log during one test (Debug and up), so a failing test prints what each
 /// node's backplane and hub did; a passing test prints nothing.
 /// </summary>
-internal sealed class TestLog : ILoggerFactory
+internal sealed class TestLog
 {
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
     private int _nodes;
 
     /// <summary>The log of the running test (tests of this assembly do not run in parallel).</summary>
@@ -22,8 +23,7 @@ internal sealed class TestLog : ILoggerFactory
     public static void Start() => Current = new TestLog();
 
     /// <summary>A logger factory for the next node: A, B, C, … in order of start.</summary>
-    public ILoggerFactory NextNode() => For(((char)('A' + System.Threading.Interlocked.Increment(ref _nodes) - 1)).ToString());
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    public ILoggerFactory NextNode() => new Named(this, ((char)('A' + System.Threading.Interlocked.Increment(ref _nodes) - 1)).ToString());
 
     /// <summary>Prints the lines when the current test failed.</summary>
     public void WriteIfFailed()
@@ -37,17 +37,7 @@ internal sealed class TestLog : ILoggerFactory
         }
     }
 
-    /// <summary>A factory whose loggers prefix each line with <paramref name="node"/>.</summary>
-    public ILoggerFactory For(string node) => new Named(this, node);
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, "", categoryName);
-
-    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
-
-    public void Dispose()
-    {
-    }
-
+    /// <summary>A node's logger factory: its loggers prefix each line with the node's letter.</summary>
     private sealed class Named(TestLog log, string node) : ILoggerFactory
     {
         public ILogger CreateLogger(string categoryName) => new Logger(log, node, categoryName);

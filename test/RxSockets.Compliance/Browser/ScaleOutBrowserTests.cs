@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Reactive.Subjects;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Playwright;
@@ -108,7 +109,7 @@ public sealed class ScaleOutBrowserTests : BrowserFixture
     }
 
     /// <summary>A node that relays "count": its own Redis connection, hub and server with the test page.</summary>
-    private sealed class Node(RedisFeedBackplane backplane, FeedHub hub, WebSocketServer server) : IAsyncDisposable
+    private sealed class Node(RedisFeedBackplane backplane, FeedHub hub, WebSocketServer server, StrongBox<bool> killed) : IAsyncDisposable
     {
         public WebSocketServer Server { get; } = server;
 
@@ -117,19 +118,27 @@ public sealed class ScaleOutBrowserTests : BrowserFixture
             RedisFeedBackplane backplane = await ConnectAsync(redis, prefix);
             var hub = new FeedHub(new FeedHubOptions { Backplane = backplane });
             hub.Relay("count");
+            var killed = new StrongBox<bool>();
             WebSocketServer server = await WebSocketServer.StartAsync(hub.ServeAsync, new WebSocketServerOptions
             {
                 Host = "127.0.0.1",
                 Port = port,
                 Subprotocols = [FeedHub.Subprotocol],
-                ProcessRequest = ServePageAsync,
+                ProcessRequest = (request, cancellationToken) => Volatile.Read(ref killed.Value)
+                    ? ValueTask.FromResult<HandshakeResponse?>(HandshakeResponse.CreateError(503, "the node is going down"))
+                    : ServePageAsync(request, cancellationToken),
             });
-            return new Node(backplane, hub, server);
+            return new Node(backplane, hub, server, killed);
         }
 
-        /// <summary>Every connection drops without a close handshake, then the node stops.</summary>
+        /// <summary>
+        /// Every connection drops without a close handshake, then the node stops. A reconnect that
+        /// reaches the listener before it closes is refused, as a dead process would refuse it, so
+        /// the page cannot open a connection to this node again and be moved a second time.
+        /// </summary>
         public async Task KillAsync()
         {
+            Volatile.Write(ref killed.Value, true);
             foreach (WebSocketConnection connection in Server.Connections)
             {
                 connection.Abort();

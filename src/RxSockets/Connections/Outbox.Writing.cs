@@ -24,9 +24,17 @@ internal sealed partial class Outbox
     /// each, until nothing is left; started on demand by whoever found the output free, which
     /// handed it <see cref="_writing"/>. Never throws: a transport failure fails the connection.
     /// </summary>
-    private async Task DrainAsync()
+    /// <param name="yieldFirst">
+    /// Whether to move off the caller's thread first: a submitter goes on with its own work; a
+    /// burst that ended (<see cref="EndBurst"/>) has nothing else to do and writes here.
+    /// </param>
+    private async Task DrainAsync(bool yieldFirst = true)
     {
-        await _options.Execution.Yield(); // off the submitter's thread
+        if (yieldFirst)
+        {
+            await _options.Execution.Yield(); // off the submitter's thread
+        }
+
         PipeWriter output = _transport.Output;
         List<OutgoingItem> batch = _batch ??= [];
         try

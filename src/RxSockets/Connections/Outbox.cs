@@ -97,6 +97,17 @@ internal sealed partial class Outbox
     /// <summary>Completed once the outbox is idle (nothing queued, nobody writing); created by <see cref="IdleAsync"/>.</summary>
     private TaskCompletionSource? _idle;
 
+    /// <summary>
+    /// Whether the drain is owed by a burst (<see cref="BeginBurst"/>): its thread took
+    /// <see cref="_writing"/> for it and starts it when the burst ends, unless a submission that
+    /// cannot wait that long starts it first.
+    /// </summary>
+    private bool _drainOwed;
+
+    /// <summary>The outbox whose burst this thread is in (<see cref="BeginBurst"/>), or null.</summary>
+    [ThreadStatic]
+    private static Outbox? t_burst;
+
     /// <summary>The drain's batch, reused across batches (touched only by the writer).</summary>
     private List<OutgoingItem>? _batch;
 
@@ -172,6 +183,7 @@ internal sealed partial class Outbox
         ArrayBufferWriter<byte>? scratch = null;
         TaskCompletionSource? idleNow = null;
         Submitted submitted = Submitted.Queued;
+        bool inBurst = t_burst == this;
         lock (_lock)
         {
             if (_ended || (item.Kind != OutgoingKind.Close && _engine.State != ConnectionState.Open))
@@ -179,7 +191,7 @@ internal sealed partial class Outbox
                 return Submitted.Refused;
             }
 
-            if (_callerWrites && _count == 0 && !_writing && item.Kind != OutgoingKind.Close)
+            if (_callerWrites && !inBurst && _count == 0 && !_writing && item.Kind != OutgoingKind.Close)
             {
                 _writing = true;
                 try
@@ -243,7 +255,22 @@ internal sealed partial class Outbox
 
             if (failure is null && !_writing && submitted != Submitted.Done)
             {
-                _writing = drain = true;
+                _writing = true;
+                if (inBurst && !awaited && BufferedBytes < MaxBatchBytes)
+                {
+                    _drainOwed = true; // written when the burst ends, with whatever else it sends
+                }
+                else
+                {
+                    drain = true;
+                }
+            }
+            else if (_drainOwed && (awaited || BufferedBytes >= MaxBatchBytes))
+            {
+                // A sender that waits for its frame must not wait for another thread's burst to
+                // end (it may be that thread, blocking); and a burst does not hold more than a batch.
+                _drainOwed = false;
+                drain = true;
             }
         }
 
@@ -280,6 +307,45 @@ internal sealed partial class Outbox
         }
 
         return Submitted.Queued;
+    }
+
+    /// <summary>
+    /// Starts a burst on this thread, unless it is in one already: until <see cref="EndBurst"/>,
+    /// what this thread posts is queued rather than written message by message, and the drain it
+    /// needs runs on this thread when the burst ends, with no hand-off. A reader that passes a run
+    /// of received messages to observers which answer each one at once (an Rx echo, a
+    /// request-reply pipeline) so sends all the answers with one flush, as a batch written by the
+    /// drain would be, without waking another thread for it. A sender that waits for its frame,
+    /// and a burst that has queued a batch's worth of bytes, start the drain at once instead.
+    /// </summary>
+    /// <returns>Whether this call started the burst; only then does the caller end it.</returns>
+    public bool BeginBurst()
+    {
+        if (t_burst is not null)
+        {
+            return false;
+        }
+
+        t_burst = this;
+        return true;
+    }
+
+    /// <summary>Ends the burst <see cref="BeginBurst"/> started on this thread, and writes what it queued.</summary>
+    public void EndBurst()
+    {
+        Debug.Assert(t_burst == this, "the burst is this thread's");
+        t_burst = null;
+        bool drain;
+        lock (_lock)
+        {
+            drain = _drainOwed;
+            _drainOwed = false;
+        }
+
+        if (drain)
+        {
+            _ = DrainAsync(yieldFirst: false);
+        }
     }
 
     /// <summary>

@@ -18,6 +18,13 @@ namespace RxSockets;
 /// </remarks>
 internal sealed class SubscriberPump
 {
+    /// <summary>
+    /// Most messages delivered in one run, between two looks at the queue's signal: what observers
+    /// send back in a run is written when it ends (see <see cref="PumpAsync"/>), so a peer that
+    /// never stops sending still gets answers.
+    /// </summary>
+    private const int MaxRun = 64;
+
     private readonly WebSocketConnection _owner;
     private readonly IncomingQueue<Message> _incoming;
     private readonly ConnectionExecution _execution;
@@ -111,24 +118,23 @@ internal sealed class SubscriberPump
             while (await _incoming.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 ImmutableArray<IObserver<Message>> subscribers = await WaitForSubscribersAsync().ConfigureAwait(false);
-                if (!_incoming.TryRead(out Message message))
-                {
-                    continue;
-                }
 
-                message = PooledPayload.Owned(message); // observers may keep what they get
-                foreach (IObserver<Message> observer in subscribers)
+                // What observers send back while they see this run is written once the run is
+                // delivered, with one flush and no hand-off (Outbox.BeginBurst).
+                bool burst = _owner.Outbox.BeginBurst();
+                try
                 {
-                    try
+                    for (int delivered = 0; delivered < MaxRun && !subscribers.IsEmpty && _incoming.TryRead(out Message message); delivered++)
                     {
-                        observer.OnNext(message);
+                        Deliver(subscribers, PooledPayload.Owned(message)); // observers may keep what they get
+                        subscribers = _subscribers; // a subscriber that left during the run gets nothing more
                     }
-                    catch (Exception ex)
+                }
+                finally
+                {
+                    if (burst)
                     {
-                        // An observer that throws breaks the Rx grammar; it cannot be told anything
-                        // more. Treat it like a failing handler: drop it, close with 1011.
-                        Unsubscribe(observer);
-                        _owner.ObserverFailed(ex);
+                        _owner.Outbox.EndBurst();
                     }
                 }
             }
@@ -138,6 +144,25 @@ internal sealed class SubscriberPump
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Terminate(ex);
+        }
+    }
+
+    /// <summary>Gives one message to every subscriber.</summary>
+    private void Deliver(ImmutableArray<IObserver<Message>> subscribers, Message message)
+    {
+        foreach (IObserver<Message> observer in subscribers)
+        {
+            try
+            {
+                observer.OnNext(message);
+            }
+            catch (Exception ex)
+            {
+                // An observer that throws breaks the Rx grammar; it cannot be told anything
+                // more. Treat it like a failing handler: drop it, close with 1011.
+                Unsubscribe(observer);
+                _owner.ObserverFailed(ex);
+            }
         }
     }
 

@@ -183,7 +183,11 @@ internal sealed partial class Outbox
         ArrayBufferWriter<byte>? scratch = null;
         TaskCompletionSource? idleNow = null;
         Submitted submitted = Submitted.Queued;
+        // Inside this thread's burst, only a message nobody waits for is left for the burst's end;
+        // a sender that waits (SendAsync), a ping or a close is written at once, so that even
+        // blocking on it inside OnNext cannot wait for the run it is part of.
         bool inBurst = t_burst == this;
+        bool deferrable = inBurst && !awaited && item.Kind == OutgoingKind.Message;
         lock (_lock)
         {
             if (_ended || (item.Kind != OutgoingKind.Close && _engine.State != ConnectionState.Open))
@@ -256,7 +260,7 @@ internal sealed partial class Outbox
             if (failure is null && !_writing && submitted != Submitted.Done)
             {
                 _writing = true;
-                if (inBurst && !awaited && BufferedBytes < MaxBatchBytes)
+                if (deferrable && BufferedBytes < MaxBatchBytes)
                 {
                     _drainOwed = true; // written when the burst ends, with whatever else it sends
                 }
@@ -265,10 +269,10 @@ internal sealed partial class Outbox
                     drain = true;
                 }
             }
-            else if (_drainOwed && (awaited || BufferedBytes >= MaxBatchBytes))
+            else if (_drainOwed && !(deferrable && BufferedBytes < MaxBatchBytes))
             {
-                // A sender that waits for its frame must not wait for another thread's burst to
-                // end (it may be that thread, blocking); and a burst does not hold more than a batch.
+                // What may not wait for the burst (see above, and anything from another thread)
+                // starts the owed drain now; so does a burst that has queued a batch's worth of bytes.
                 _drainOwed = false;
                 drain = true;
             }

@@ -13,8 +13,8 @@ namespace RxSockets.Tests.Connections;
 /// <summary>
 /// Answers sent while the subscriber pump delivers a run of received messages (an Rx echo, a
 /// request-reply observable) are written together when the run ends, with one flush on the pump's
-/// thread; a sender that waits for its frame, and a run that has queued a batch's worth of bytes,
-/// are written at once instead.
+/// thread; a sender that waits for its frame, a ping, and a run that has queued a batch's worth of
+/// bytes are written at once instead.
 /// </summary>
 [TestFixture]
 [CancelAfter(60_000)]
@@ -60,13 +60,35 @@ public sealed class BurstTests
     }
 
     [Test]
+    public async Task PingInsideARun_IsWrittenAtOnce_WithWhatWasQueuedBeforeIt()
+    {
+        await using var server = Server.Start(flushHandsOff: true);
+        await server.ReceiveFramesAsync(["go"]);
+        using var pingSeen = new ManualResetEventSlim();
+        Task<List<string>> reading = server.ReadTextsAsync(2, onPing: pingSeen.Set);
+        bool pingWrittenDuringTheRun = false;
+
+        using IDisposable subscription = server.Connection.Subscribe(message =>
+        {
+            server.Connection.OnNext("before"); // left for the end of the run
+            _ = server.Connection.PingAsync(); // its pong never comes: this peer does not answer
+            pingWrittenDuringTheRun = pingSeen.Wait(Signals.Limit); // still inside the run
+            server.Connection.OnNext("after");
+        });
+        List<string> received = await reading.Within();
+
+        Assert.That(pingWrittenDuringTheRun, Is.True, "a ping does not wait for the run to end");
+        Assert.That(received, Is.EqualTo(new[] { "before", "after" }), "acceptance order holds");
+    }
+
+    [Test]
     public async Task ARunThatQueuesABatchOfBytes_IsWrittenBeforeTheRunEnds()
     {
         await using var server = Server.Start(flushHandsOff: true);
         await server.ReceiveFramesAsync(["go"]);
         using var outputSeen = new ManualResetEventSlim();
         Task<List<string>> reading = server.ReadTextsAsync(3, onFirstBytes: outputSeen.Set);
-        bool writtenDuringTheRun = false;
+        var writtenDuringTheRun = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
 
         using IDisposable subscription = server.Connection.Subscribe(_ =>
         {
@@ -76,11 +98,11 @@ public sealed class BurstTests
             }
 
             // Still inside the run: 300 KiB are queued, more than one batch, so the drain runs now.
-            writtenDuringTheRun = outputSeen.Wait(Signals.Limit);
+            writtenDuringTheRun.SetResult(outputSeen.Wait(Signals.Limit));
         });
         List<string> received = await reading.Within();
 
-        Assert.That(writtenDuringTheRun, Is.True);
+        Assert.That(await writtenDuringTheRun.Task.Within(), Is.True); // the reader may finish before the observer wakes
         Assert.That(received.Select(text => (text[0], text.Length)), Is.EqualTo(new[] { ('a', 102400), ('b', 102400), ('c', 102400) }));
     }
 
@@ -128,7 +150,7 @@ public sealed class BurstTests
         }
 
         /// <summary>Reads <paramref name="count"/> text messages the connection wrote.</summary>
-        public async Task<List<string>> ReadTextsAsync(int count, Action? onFirstBytes = null)
+        public async Task<List<string>> ReadTextsAsync(int count, Action? onFirstBytes = null, Action? onPing = null)
         {
             var texts = new List<string>();
             PipeReader input = _fromServer.Reader;
@@ -150,6 +172,10 @@ public sealed class BurstTests
                         if (e.Type == ProtocolEventType.TextMessage)
                         {
                             texts.Add(System.Text.Encoding.UTF8.GetString(e.Payload.ToArray()));
+                        }
+                        else if (e.Type == ProtocolEventType.Ping)
+                        {
+                            onPing?.Invoke();
                         }
                     }
                 }

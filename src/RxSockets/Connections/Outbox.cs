@@ -23,7 +23,9 @@ namespace RxSockets;
 /// writes its frame into the transport on its own thread and flushes (no queue item, no hand-off),
 /// if the transport and the execution allow it; otherwise the item joins the queue, and a drain
 /// started on demand writes queued items in batches, one flush per batch. Whoever writes holds
-/// <see cref="_writing"/>, so frames never interleave and never overtake each other.
+/// <see cref="_writing"/>, so frames never interleave and never overtake each other. Messages a
+/// thread posts inside a burst (<see cref="BeginBurst"/>: the subscriber pump delivering a run) are
+/// queued, and the drain runs on that thread when the burst ends.
 /// </para>
 /// <para>
 /// Bytes accepted and not yet written are counted (<see cref="BufferedBytes"/>): broadcasts skip a
@@ -319,8 +321,9 @@ internal sealed partial class Outbox
     /// needs runs on this thread when the burst ends, with no hand-off. A reader that passes a run
     /// of received messages to observers which answer each one at once (an Rx echo, a
     /// request-reply pipeline) so sends all the answers with one flush, as a batch written by the
-    /// drain would be, without waking another thread for it. A sender that waits for its frame,
-    /// and a burst that has queued a batch's worth of bytes, start the drain at once instead.
+    /// drain would be, without waking another thread for it. Anything else submitted meanwhile (a
+    /// send that waits for its frame, a ping, a close, a message from another thread), and a burst
+    /// that has queued a batch's worth of bytes, start the drain at once instead.
     /// </summary>
     /// <returns>Whether this call started the burst; only then does the caller end it.</returns>
     public bool BeginBurst()

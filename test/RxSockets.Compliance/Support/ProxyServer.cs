@@ -12,7 +12,8 @@ namespace RxSockets.Compliance;
 
 /// <summary>
 /// A real proxy from Debian run as a child process on 127.0.0.1 with a free port: tinyproxy (HTTP
-/// <c>CONNECT</c>, Basic authentication) or microsocks (SOCKS5, username/password). Started with a
+/// <c>CONNECT</c>, Basic authentication), microsocks (SOCKS5, username/password) or nginx (a
+/// reverse proxy in front of a server, docs/howto/nginx.md). Started with a
 /// generated configuration, ready once it accepts TCP connections, stopped by its PID. A missing
 /// program skips the test locally and fails it under <c>CI=true</c> (see <see cref="Peers"/>).
 /// </summary>
@@ -20,6 +21,7 @@ public sealed class ProxyServer : IAsyncDisposable
 {
     public const string TinyproxyPath = "/usr/bin/tinyproxy";
     public const string MicrosocksPath = "/usr/bin/microsocks";
+    public const string NginxPath = "/usr/sbin/nginx";
 
     private readonly Process _process;
     private readonly string? _directory;
@@ -83,6 +85,40 @@ public sealed class ProxyServer : IAsyncDisposable
             ? ["-i", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]
             : ["-i", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-u", user, "-P", password!];
         return StartAsync(MicrosocksPath, args, port, null);
+    }
+
+    /// <summary>
+    /// Starts nginx as a reverse proxy to <paramref name="upstreamPort"/> on 127.0.0.1 with the
+    /// <paramref name="http"/> directives (the configuration of docs/howto/nginx.md without its TLS
+    /// lines): one process (no master, no daemon), its files in a temporary prefix, logging to stderr.
+    /// </summary>
+    /// <param name="http">Directives for the http block; <c>UPSTREAM_PORT</c> and <c>LISTEN_PORT</c> are replaced.</param>
+    /// <param name="upstreamPort">The RxSockets server's port.</param>
+    public static async Task<ProxyServer> StartNginxAsync(string http, int upstreamPort)
+    {
+        Peers.RequireProgram(NginxPath, "nginx-light");
+        int port = FreePort();
+        string directory = Directory.CreateTempSubdirectory("rxsockets-nginx-").FullName;
+        string config = Path.Combine(directory, "nginx.conf");
+        string text = $$"""
+            daemon off;
+            master_process off;
+            error_log stderr notice;
+            pid {{directory}}/nginx.pid;
+            events { worker_connections 256; }
+            http {
+                access_log off;
+                client_body_temp_path {{directory}}/client_body;
+                proxy_temp_path {{directory}}/proxy;
+                fastcgi_temp_path {{directory}}/fastcgi;
+                uwsgi_temp_path {{directory}}/uwsgi;
+                scgi_temp_path {{directory}}/scgi;
+            {{http.Replace("UPSTREAM_PORT", upstreamPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                 .Replace("LISTEN_PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)}}
+            }
+            """;
+        await File.WriteAllTextAsync(config, text);
+        return await StartAsync(NginxPath, ["-e", "stderr", "-p", directory, "-c", config], port, directory);
     }
 
     /// <summary>Kills it (by PID) and removes its configuration.</summary>

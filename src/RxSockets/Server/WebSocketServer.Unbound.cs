@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.IO.Pipelines;
 using System.Net;
 using System.Threading;
@@ -10,8 +11,9 @@ namespace RxSockets;
 
 /// <summary>
 /// A server without a listening socket: byte streams accepted elsewhere (in-memory pipes in a
-/// test harness, a transport of the application's own) are handed to
-/// <see cref="RunAcceptedAsync(IDuplexPipe, EndPoint?, EndPoint?, CancellationToken)"/> and go
+/// test harness, a transport of the application's own, a Unix domain socket) are handed to
+/// <see cref="RunAcceptedAsync(IDuplexPipe, EndPoint?, EndPoint?, CancellationToken)"/> or
+/// <see cref="RunAcceptedAsync(Stream, EndPoint?, EndPoint?, CancellationToken)"/> and go
 /// through the same steps as accepted sockets.
 /// </summary>
 public sealed partial class WebSocketServer
@@ -83,6 +85,50 @@ public sealed partial class WebSocketServer
     {
         ArgumentNullException.ThrowIfNull(transport);
         return RunAcceptedAsync(new DuplexPipeTransport(transport, localEndPoint, remoteEndPoint, flushHandsOff: false), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs one accepted connection given as a <see cref="Stream"/> as a session: the same as
+    /// <see cref="RunAcceptedAsync(IDuplexPipe, EndPoint?, EndPoint?, CancellationToken)"/>, for a
+    /// listener of the application's own that hands out streams: a Unix domain socket (behind nginx
+    /// with <c>proxy_pass http://unix:/run/app.sock</c>, say), a named pipe, or an
+    /// <see cref="System.Net.Security.SslStream"/> the application authenticated itself.
+    /// </summary>
+    /// <param name="transport">
+    /// The accepted stream, readable and writable, before the opening handshake; the session owns
+    /// it and disposes it when it is done. Under a <see cref="System.Net.Sockets.NetworkStream"/>,
+    /// its socket is half-closed after the closing handshake and reset on abort, as the server's own
+    /// sockets are, and gives the end points unless they are given here.
+    /// </param>
+    /// <param name="localEndPoint">What <see cref="WebSocketConnection.LocalEndPoint"/> reports; by default the socket's under a network stream.</param>
+    /// <param name="remoteEndPoint">What <see cref="WebSocketConnection.RemoteEndPoint"/> reports and logs show; by default the socket's under a network stream.</param>
+    /// <param name="cancellationToken">Aborts the session (see the pipe overload).</param>
+    /// <returns>A task that completes when the session is over; it never faults.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="transport"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="transport"/> cannot both read and write.</exception>
+    /// <example>
+    /// <code>
+    /// // a WebSocket server on a Unix domain socket
+    /// using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+    /// listener.Bind(new UnixDomainSocketEndPoint("/run/app.sock"));
+    /// listener.Listen();
+    /// await using WebSocketServer server = WebSocketServer.CreateUnbound(ws =&gt; ws);
+    /// while (true)
+    /// {
+    ///     Socket accepted = await listener.AcceptAsync();
+    ///     _ = server.RunAcceptedAsync(new NetworkStream(accepted, ownsSocket: true));
+    /// }
+    /// </code>
+    /// </example>
+    public Task RunAcceptedAsync(Stream transport, EndPoint? localEndPoint = null, EndPoint? remoteEndPoint = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        if (!transport.CanRead || !transport.CanWrite)
+        {
+            throw new ArgumentException("The stream must be readable and writable.", nameof(transport));
+        }
+
+        return RunAcceptedAsync(new StreamTransport(transport, null, localEndPoint, remoteEndPoint), cancellationToken);
     }
 
     /// <summary>Runs one accepted transport as a session (see the public overload).</summary>

@@ -19,7 +19,11 @@ internal sealed class StreamTransport : ITransport
     private readonly Socket? _socket;
     private int _disposed;
 
-    public StreamTransport(Stream stream, Socket? socket = null)
+    /// <param name="stream">The stream; disposed with the transport.</param>
+    /// <param name="socket">The socket under it, for half-close and abort; found under a <see cref="NetworkStream"/> when not given.</param>
+    /// <param name="localEndPoint">The local address to report instead of the socket's.</param>
+    /// <param name="remoteEndPoint">The peer's address to report instead of the socket's.</param>
+    public StreamTransport(Stream stream, Socket? socket = null, EndPoint? localEndPoint = null, EndPoint? remoteEndPoint = null)
     {
         _stream = stream;
         _socket = socket ?? (stream as NetworkStream)?.Socket; // half-close and abort reach the socket under a network stream
@@ -31,8 +35,8 @@ internal sealed class StreamTransport : ITransport
         // returns at once only costs the extra call.
         Input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
         Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
-        LocalEndPoint = _socket?.LocalEndPoint;
-        RemoteEndPoint = _socket?.RemoteEndPoint;
+        LocalEndPoint = localEndPoint ?? _socket?.LocalEndPoint;
+        RemoteEndPoint = remoteEndPoint ?? _socket?.RemoteEndPoint;
     }
 
     /// <summary>Creates a transport over a connected TCP socket, which it then owns.</summary>

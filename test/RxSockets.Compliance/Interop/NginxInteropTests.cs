@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
@@ -14,7 +15,8 @@ namespace RxSockets.Compliance;
 /// An RxSockets server behind Debian's nginx, configured with the directives docs/howto/nginx.md
 /// gives (read from the page itself, so the guide and this test cannot drift apart): upgrades and
 /// messages pass through, the client's address is the last <c>X-Forwarded-For</c> entry, the
-/// server's 1001 reaches the client, and without the two upgrade headers the server answers 426.
+/// server's 1001 reaches the client, a server on a Unix domain socket works as the upstream, and
+/// without the two upgrade headers the server answers 426.
 /// </summary>
 [TestFixture]
 [CancelAfter(120_000)]
@@ -72,6 +74,40 @@ public sealed class NginxInteropTests
     }
 
     [Test]
+    public async Task UnixSocketUpstream_ServerOnAUnixDomainSocket_EchoesThroughNginx()
+    {
+        string directory = Directory.CreateTempSubdirectory("rxsockets-unix-").FullName;
+        string path = Path.Combine(directory, "rxsockets.sock");
+        try
+        {
+            await using WebSocketServer server = WebSocketServer.CreateUnbound(ws => ws);
+            using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            listener.Listen();
+            using var stop = new CancellationTokenSource();
+            Task accepting = AcceptAsync(listener, server, stop.Token);
+            string configuration = Regex.Replace(GuideConfiguration(), @"server 127\.0\.0\.1:UPSTREAM_PORT;", $"server unix:{path};");
+            await using ProxyServer nginx = await ProxyServer.StartNginxAsync(configuration, upstreamPort: 0);
+
+            await using WebSocketConnection client = await WebSocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{nginx.Port}/")).WaitAsync(s_wait);
+            await client.SendAsync("through nginx to a unix socket");
+            Message echoed = await client.ReceiveAsync().AsTask().WaitAsync(s_wait);
+            WebSocketConnection served = server.Connections.Single();
+
+            Assert.That(echoed.Text, Is.EqualTo("through nginx to a unix socket"), nginx.Output);
+            Assert.That(served.LocalEndPoint?.ToString(), Is.EqualTo(path));
+            await client.CloseAsync(CloseCode.NormalClosure).WaitAsync(s_wait);
+            Assert.That(client.ClosedException?.IsNormal, Is.True);
+            await stop.CancelAsync();
+            await accepting.WaitAsync(s_wait);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task WithoutTheUpgradeHeaders_TheServerAnswers426ThroughNginx()
     {
         await using WebSocketServer server = await WebSocketServer.StartAsync(ws => ws, "127.0.0.1", 0);
@@ -83,6 +119,22 @@ public sealed class NginxInteropTests
             async () => await WebSocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{nginx.Port}/")).WaitAsync(s_wait));
 
         Assert.That(rejected?.StatusCode, Is.EqualTo(426), "as the guide says: a plain request reaches the server");
+    }
+
+    /// <summary>The accept loop of docs/howto/nginx.md's Unix-socket server: each accepted stream becomes a session.</summary>
+    private static async Task AcceptAsync(Socket listener, WebSocketServer server, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                Socket accepted = await listener.AcceptAsync(cancellationToken);
+                _ = server.RunAcceptedAsync(new NetworkStream(accepted, ownsSocket: true), cancellationToken: CancellationToken.None); // stopping the loop is not aborting the sessions
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>

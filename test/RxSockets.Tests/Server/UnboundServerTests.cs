@@ -1,7 +1,9 @@
 using System;
 using System.Buffers;
+using System.IO;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -44,6 +46,59 @@ public sealed class UnboundServerTests
         Assert.That(client.ClosedException!.IsNormal, Is.True);
         Assert.That(server.ActiveSessions, Is.Zero);
         Assert.That(server.Connections, Is.Empty);
+    }
+
+    [Test]
+    public async Task RunAcceptedAsync_OverAUnixDomainSocketStream_RunsTheSessionWithTheSocketsEndPoints()
+    {
+        if (!Socket.OSSupportsUnixDomainSockets)
+        {
+            Assert.Ignore("no Unix domain sockets on this system");
+        }
+
+        string path = Path.Combine(Path.GetTempPath(), $"rxsockets-{Guid.NewGuid():N}.sock");
+        try
+        {
+            using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            listener.Listen();
+            await using WebSocketServer server = WebSocketServer.CreateUnbound(ws => ws, new WebSocketServerOptions { PingInterval = null });
+            var connecting = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            Task connected = connecting.ConnectAsync(new UnixDomainSocketEndPoint(path));
+            Socket accepted = await listener.AcceptAsync();
+            await connected.Within();
+
+            Task session = server.RunAcceptedAsync(new NetworkStream(accepted, ownsSocket: true));
+            var stream = new NetworkStream(connecting, ownsSocket: true);
+            await using WebSocketConnection client = await ConnectAsync(new StreamDuplex(stream), "/unix");
+            await client.SendAsync("over a unix socket");
+            await client.SendAsync(new byte[70_000]);
+
+            Assert.That(await client.ReceiveTextAsync().Within(), Is.EqualTo("over a unix socket"));
+            Assert.That((await client.ReceiveAsync().Within()).Data.Length, Is.EqualTo(70_000));
+            WebSocketConnection served = System.Linq.Enumerable.Single(server.Connections);
+            Assert.That(served.Path, Is.EqualTo("/unix"));
+            Assert.That(served.LocalEndPoint?.ToString(), Is.EqualTo(path), "the socket's own address, found under the network stream");
+
+            await client.CloseAsync(CloseCode.NormalClosure, "done").Within();
+            await session.Within();
+            Assert.That(client.ClosedException!.IsNormal, Is.True);
+            Assert.That(server.ActiveSessions, Is.Zero);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public async Task RunAcceptedAsync_StreamThatCannotWrite_IsRefusedAtOnce()
+    {
+        await using WebSocketServer server = WebSocketServer.CreateUnbound(ws => ws);
+        using var readOnly = new MemoryStream([], writable: false);
+
+        Assert.Throws<ArgumentException>(() => server.RunAcceptedAsync(readOnly));
+        Assert.That(server.ActiveSessions, Is.Zero);
     }
 
     [Test]
@@ -110,7 +165,7 @@ public sealed class UnboundServerTests
     }
 
     /// <summary>The client half of the opening handshake over <paramref name="pipe"/>, then a client connection over it.</summary>
-    private static async Task<WebSocketConnection> ConnectAsync(InMemoryDuplexPipe pipe, string target)
+    private static async Task<WebSocketConnection> ConnectAsync(IDuplexPipe pipe, string target)
     {
         var handshake = new ClientHandshake(new Uri(new Uri("ws://localhost/"), target));
         handshake.WriteRequest(pipe.Output);
@@ -131,6 +186,14 @@ public sealed class UnboundServerTests
 
             Assert.That(read.IsCompleted, Is.False, "the server closed during the handshake");
         }
+    }
+
+    /// <summary>A client's stream as the pipe the handshake helper reads and writes.</summary>
+    private sealed class StreamDuplex(Stream stream) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = PipeReader.Create(stream);
+
+        public PipeWriter Output { get; } = PipeWriter.Create(stream);
     }
 
     /// <summary>Everything the other end writes until it completes its output.</summary>

@@ -6,6 +6,7 @@
 // Endpoints:
 //   /echo                 WebSocket, the library's default options: every text and binary message
 //                         echoed unchanged (for conformance tools and load drivers)
+//   /echo-async           the same echo as an async handler (ReadAllAsync + SendAsync)
 //   /chat/{room}          WebSocket, authenticated (Authorization: Bearer demo-token-ada, or
 //                         ?access_token=demo-token-ada): messages go to everyone in the room
 //   /feeds                WebSocket, public: the feed hub (topic "time", one tick a second)
@@ -72,6 +73,15 @@ public sealed class Program
 
         // The library's defaults, nothing else: conformance tools and load drivers point here.
         app.MapWebSocket("/echo", ws => ws);
+
+        // The same echo as an async handler, for load drivers comparing the two styles.
+        app.MapWebSocket("/echo-async", async (WebSocketConnection ws, CancellationToken ct) =>
+        {
+            await foreach (Message message in ws.ReadAllAsync(ct))
+            {
+                await ws.SendAsync(message, ct);
+            }
+        });
 
         // Authenticated: the handler sees the user and the route; everyone in a room gets every message.
         app.MapWebSocket("/chat/{room}", async (HttpContext http, WebSocketConnection ws, CancellationToken ct) =>

@@ -46,12 +46,13 @@ public sealed class ExampleTests
         string address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         string root = address.Replace("http://", "ws://", StringComparison.Ordinal).TrimEnd('/');
 
-        await using (WebSocketConnection echo = await WebSocketClient.ConnectAsync(root + "/echo"))
+        foreach (string path in new[] { "/echo", "/echo-async" })
         {
+            await using WebSocketConnection echo = await WebSocketClient.ConnectAsync(root + path);
             await echo.SendAsync("unchanged");
-            Assert.That((await echo.ReceiveAsync()).Text, Is.EqualTo("unchanged"));
+            Assert.That((await echo.ReceiveAsync()).Text, Is.EqualTo("unchanged"), path);
             await echo.SendAsync(new byte[] { 0, 1, 2 });
-            Assert.That((await echo.ReceiveAsync()).Data.ToArray(), Is.EqualTo(new byte[] { 0, 1, 2 }));
+            Assert.That((await echo.ReceiveAsync()).Data.ToArray(), Is.EqualTo(new byte[] { 0, 1, 2 }), path);
         }
 
         await Assert.ThrowsAsync<HandshakeRejectedException>(() => WebSocketClient.ConnectAsync(root + "/chat/lobby"));

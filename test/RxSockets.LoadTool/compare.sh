@@ -21,7 +21,8 @@
 # --portable adds "rxsockets-portable": the async Echo example with the socket poller off
 # (RXSOCKETS_SOCKET_POLLER=0, the runtime's own socket async I/O), to weigh the poller default.
 # --aspnetcore adds "rxsockets-kestrel": RxSockets inside Kestrel (examples/AspNetCore, its /echo endpoint
-# on the library's defaults, an Rx echo, console metrics off, logging at Warning), beside Kestrel's own;
+# on the library's defaults, an Rx echo, console metrics off, logging at Warning) and "rxsockets-kestrel-async"
+# (the same app's /echo-async: the echo as an async handler), beside Kestrel's own;
 # with --baseline also "base-kestrel", the same app built at REF; in the idle scenarios also
 # "kestrel-floor": the Kestrel app upgrading with no WebSocket at all, waiting with zero-byte reads
 # (what Kestrel's HTTP layer alone holds per upgraded connection).
@@ -146,6 +147,7 @@ server_command() { # name port
     rxsockets)    echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2" ;;
     rxsockets-rx) echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2 --rx" ;;
     rxsockets-kestrel) echo "dotnet $OUT/bin/AspNetCore/AspNetCore.dll --urls http://127.0.0.1:$2 --Metrics:ConsoleExport=false --Logging:LogLevel:Default=Warning" ;;
+    rxsockets-kestrel-async) echo "dotnet $OUT/bin/AspNetCore/AspNetCore.dll --urls http://127.0.0.1:$2 --Metrics:ConsoleExport=false --Logging:LogLevel:Default=Warning" ;;
     rxsockets-metrics) echo "dotnet $OUT/bin/Echo/Echo.dll --host 127.0.0.1 --port $2 --metrics" ;;
     rxsockets-kestrel-metrics) echo "dotnet $OUT/bin/AspNetCore/AspNetCore.dll --urls http://127.0.0.1:$2 --Metrics:ConsoleExport=true --Metrics:ExportIntervalSeconds=10 --Metrics:Traces=false --Logging:LogLevel:Default=Warning" ;;
     rxsockets-kestrel-traces) echo "dotnet $OUT/bin/AspNetCore/AspNetCore.dll --urls http://127.0.0.1:$2 --Metrics:ConsoleExport=true --Metrics:ExportIntervalSeconds=10 --Logging:LogLevel:Default=Warning" ;;
@@ -173,6 +175,7 @@ load() {
 path_for() { # server name: the handshake path when it is not /
   case "$1" in
     rxsockets-kestrel|rxsockets-kestrel-metrics|rxsockets-kestrel-traces|base-kestrel) echo "--path /echo" ;;
+    rxsockets-kestrel-async) echo "--path /echo-async" ;;
   esac
 }
 args_for() { # scenario
@@ -186,7 +189,7 @@ servers_for() { # scenario
   local all
   case "$1" in
     idle|idle-stepped) all="rxsockets ${PORTABLE:+rxsockets-portable }${ASPNET:+rxsockets-kestrel }${ASPNET:+${BASELINE:+base-kestrel }}${BASELINE:+base }kestrel ${ASPNET:+kestrel-floor }reflector" ;;
-    small|latency|large) all="rxsockets ${METRICS:+rxsockets-metrics }${PORTABLE:+rxsockets-portable }${ASPNET:+rxsockets-kestrel }${ASPNET:+${METRICS:+rxsockets-kestrel-metrics rxsockets-kestrel-traces }}${ASPNET:+${BASELINE:+base-kestrel }}${BASELINE:+base }kestrel reflector" ;;
+    small|latency|large) all="rxsockets ${METRICS:+rxsockets-metrics }${PORTABLE:+rxsockets-portable }${ASPNET:+rxsockets-kestrel rxsockets-kestrel-async }${ASPNET:+${METRICS:+rxsockets-kestrel-metrics rxsockets-kestrel-traces }}${ASPNET:+${BASELINE:+base-kestrel }}${BASELINE:+base }kestrel reflector" ;;
     small-rx)                 all="rxsockets-rx rxsockets${BASELINE:+ base-rx base}" ;;
   esac
   if [ -z "$ONLY" ]; then echo "$all"; return; fi
@@ -281,5 +284,5 @@ echo
 # Ratios to the baseline build when there is one, else to Kestrel.
 # Pairs: each variant's ratio to its twin (metrics on / off, in Kestrel now / at the baseline).
 dotnet "$LT" summarize "$OUT/measured.jsonl" --baseline "${BASELINE:+base,base-rx,}kestrel,rxsockets" \
-    --pairs "rxsockets-metrics/rxsockets,rxsockets-kestrel-metrics/rxsockets-kestrel,rxsockets-kestrel-traces/rxsockets-kestrel,rxsockets-kestrel/base-kestrel,rxsockets-kestrel/kestrel,base-kestrel/kestrel,rxsockets-kestrel/kestrel-floor,kestrel/kestrel-floor" | tee "$OUT/summary.md"
+    --pairs "rxsockets-kestrel-async/kestrel,rxsockets-kestrel-async/rxsockets-kestrel,rxsockets-metrics/rxsockets,rxsockets-kestrel-metrics/rxsockets-kestrel,rxsockets-kestrel-traces/rxsockets-kestrel,rxsockets-kestrel/base-kestrel,rxsockets-kestrel/kestrel,base-kestrel/kestrel,rxsockets-kestrel/kestrel-floor,kestrel/kestrel-floor" | tee "$OUT/summary.md"
 echo "results: $OUT/measured.jsonl, summary: $OUT/summary.md" >&2

@@ -21,7 +21,9 @@ namespace RxSockets;
 /// One entry decides "write now or queue" (<see cref="Submit"/>), under the connection's lock,
 /// which also guards the engine: when nothing is queued and nobody is writing, the submitter
 /// writes its frame into the transport on its own thread and flushes (no queue item, no hand-off),
-/// if the transport and the execution allow it; otherwise the item joins the queue, and a drain
+/// if the execution allows it and either the transport's flush only hands bytes to a send loop of
+/// its own (sockets) or the submitter waits for its frame anyway (<c>SendAsync</c>; over a stream
+/// it then flushes, which is the write itself, after leaving the lock); otherwise the item joins the queue, and a drain
 /// started on demand writes queued items in batches, one flush per batch. Whoever writes holds
 /// <see cref="_writing"/>, so frames never interleave and never overtake each other. Messages a
 /// thread posts inside a burst (<see cref="BeginBurst"/>: the subscriber pump delivering a run) are
@@ -66,6 +68,14 @@ internal sealed partial class Outbox
 
     /// <summary>Whether submitters may write on their own thread (the transport and the execution allow it).</summary>
     private readonly bool _callerWrites;
+
+    /// <summary>
+    /// Whether a sender that waits for its frame may write it on its own thread whatever the
+    /// transport (the execution allows it): it waits for the write anyway, so over a transport whose
+    /// flush is the write itself (a stream) it flushes outside the lock instead of handing the frame
+    /// to a drain on another thread and waiting for that.
+    /// </summary>
+    private readonly bool _awaitedCallerWrites;
 
     /// <summary>Queued items, oldest first, in a ring created with the first item.</summary>
     private OutgoingItem[]? _ring;
@@ -121,6 +131,7 @@ internal sealed partial class Outbox
         _transport = transport;
         _options = options;
         _callerWrites = transport.FlushHandsOff && options.Execution.AllowsCallerWrites;
+        _awaitedCallerWrites = options.Execution.AllowsCallerWrites;
     }
 
     /// <summary>
@@ -190,6 +201,8 @@ internal sealed partial class Outbox
         // blocking on it inside OnNext cannot wait for the run it is part of.
         bool inBurst = t_burst == this;
         bool deferrable = inBurst && !awaited && item.Kind == OutgoingKind.Message;
+        bool flushOutside = false;
+        ReadOnlyMemory<byte> directOutside = default;
         lock (_lock)
         {
             if (_ended || (item.Kind != OutgoingKind.Close && _engine.State != ConnectionState.Open))
@@ -197,7 +210,7 @@ internal sealed partial class Outbox
                 return Submitted.Refused;
             }
 
-            if (_callerWrites && !inBurst && _count == 0 && !_writing && item.Kind != OutgoingKind.Close)
+            if ((_callerWrites || (awaited && _awaitedCallerWrites)) && !inBurst && _count == 0 && !_writing && item.Kind != OutgoingKind.Close)
             {
                 _writing = true;
                 try
@@ -221,19 +234,28 @@ internal sealed partial class Outbox
                             _engine.WritePendingOutput(_transport.Output); // a pong owed meanwhile
                         }
 
-                        flush = FlushAsync(_transport.Output, direct);
-                        if (flush.IsCompletedSuccessfully && !flush.Result.IsCanceled && !EngineHasWork())
+                        if (!_callerWrites)
                         {
-                            // Handed off at once and nothing else owed (nothing can be queued while
-                            // this thread holds the lock): the output is free again without a second lock.
-                            _writing = false;
-                            idleNow = _idle;
-                            _idle = null;
-                            submitted = Submitted.Done;
+                            // The transport's flush is the write itself: done below, outside the lock.
+                            flushOutside = true;
+                            directOutside = direct;
                         }
                         else
                         {
-                            return Submitted.Written;
+                            flush = FlushAsync(_transport.Output, direct);
+                            if (flush.IsCompletedSuccessfully && !flush.Result.IsCanceled && !EngineHasWork())
+                            {
+                                // Handed off at once and nothing else owed (nothing can be queued while
+                                // this thread holds the lock): the output is free again without a second lock.
+                                _writing = false;
+                                idleNow = _idle;
+                                _idle = null;
+                                submitted = Submitted.Done;
+                            }
+                            else
+                            {
+                                return Submitted.Written;
+                            }
                         }
                     }
                 }
@@ -284,6 +306,23 @@ internal sealed partial class Outbox
         {
             idleNow?.TrySetResult();
             return Submitted.Done;
+        }
+
+        if (flushOutside)
+        {
+            try
+            {
+                flush = FlushAsync(_transport.Output, directOutside);
+            }
+            catch (Exception ex)
+            {
+                ConnectionClosedException closed = _owner.TransportFailed(ex);
+                End(closed);
+                ReleaseWriter(); // the transport failed under the write: the output is let go here
+                throw closed;
+            }
+
+            return Submitted.Written;
         }
 
         if (scratch is not null)

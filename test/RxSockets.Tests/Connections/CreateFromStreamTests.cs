@@ -3,6 +3,7 @@ using System.IO;
 using System.IO.Pipelines;
 using System.Linq;
 using System.Net.Sockets;
+using System.Threading;
 using System.Threading.Tasks;
 using NUnit.Framework;
 using RxSockets.Protocol;
@@ -108,6 +109,129 @@ public sealed class CreateFromStreamTests
         Assert.That(PerMessageDeflate.TryAccept([offer], options, out PerMessageDeflate? server, out ExtensionOffer? response), Is.True);
         Assert.That(PerMessageDeflate.TryAcceptResponse(response!, options, out PerMessageDeflate? client, out _), Is.True);
         return (client!, server!);
+    }
+
+    [Test]
+    public async Task AwaitedSend_OverAStream_IsWrittenOnTheSendersThreadWithinTheCall()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen();
+        var connecting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        Task connected = connecting.ConnectAsync(listener.LocalEndPoint!);
+        Socket accepted = await listener.AcceptAsync();
+        await connected.Within();
+        var recording = new SendRecordingStream(new NetworkStream(accepted, ownsSocket: true));
+        await using WebSocketConnection server = WebSocketConnection.CreateFromStream(recording, ConnectionSide.Server, new WebSocketOptions { PingInterval = null });
+        await using WebSocketConnection client = WebSocketConnection.CreateFromStream(new NetworkStream(connecting, ownsSocket: true), ConnectionSide.Client, new WebSocketOptions { PingInterval = null });
+
+        for (int i = 0; i < 3; i++)
+        {
+            ValueTask sending;
+            SendRecordingStream.InsideSend = true;
+            try
+            {
+                sending = server.SendAsync(Traffic.Number(i)); // the synchronous part of the call
+            }
+            finally
+            {
+                SendRecordingStream.InsideSend = false;
+            }
+
+            await sending.Within();
+            Assert.That(await client.ReceiveTextAsync().Within(), Is.EqualTo(Traffic.Number(i)));
+        }
+
+        // The sender waits for its frame anyway: it writes it itself instead of handing it to a
+        // writer on another thread and waiting for that one (two hand-offs per message).
+        Assert.That(recording.WritesInsideSend, Is.EqualTo(3));
+        Assert.That(recording.Writes, Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task AwaitedSend_WhenTheStreamFailsUnderIt_ThrowsConnectionClosedAndTheConnectionEnds()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen();
+        using var connecting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        Task connected = connecting.ConnectAsync(listener.LocalEndPoint!);
+        Socket accepted = await listener.AcceptAsync();
+        await connected.Within();
+        var recording = new SendRecordingStream(new NetworkStream(accepted, ownsSocket: true)) { FailWrites = true };
+        await using WebSocketConnection server = WebSocketConnection.CreateFromStream(recording, ConnectionSide.Server, new WebSocketOptions { PingInterval = null });
+
+        await Assert.ThrowsAsync<ConnectionClosedException>(async () => await server.SendAsync("lost").AsTask().Within());
+        await server.Completion.Within();
+        Assert.That(server.ClosedException!.IsNormal, Is.False);
+        await Assert.ThrowsAsync<ConnectionClosedException>(async () => await server.SendAsync("after").AsTask().Within());
+    }
+
+    /// <summary>A stream that counts its writes, and those made inside the synchronous part of a marked send call.</summary>
+    private sealed class SendRecordingStream(Stream inner) : Stream
+    {
+        [ThreadStatic]
+        public static bool InsideSend;
+
+        private int _writes;
+        private int _writesInsideSend;
+
+        public int Writes => Volatile.Read(ref _writes);
+
+        public int WritesInsideSend => Volatile.Read(ref _writesInsideSend);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, System.Threading.CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        /// <summary>Whether writes fail, as a stream whose peer went away does.</summary>
+        public bool FailWrites { get; init; }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, System.Threading.CancellationToken cancellationToken = default)
+        {
+            if (FailWrites)
+            {
+                throw new IOException("the peer went away");
+            }
+
+            Interlocked.Increment(ref _writes);
+            if (InsideSend)
+            {
+                Interlocked.Increment(ref _writesInsideSend);
+            }
+
+            return inner.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task FlushAsync(System.Threading.CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override void Flush() => inner.Flush();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 
     private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe

@@ -3,7 +3,6 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO.Pipelines;
-using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -109,17 +108,6 @@ internal sealed partial class Outbox
     /// <summary>Completed once the outbox is idle (nothing queued, nobody writing); created by <see cref="IdleAsync"/>.</summary>
     private TaskCompletionSource? _idle;
 
-    /// <summary>
-    /// Whether the drain is owed by a burst (<see cref="BeginBurst"/>): its thread took
-    /// <see cref="_writing"/> for it and starts it when the burst ends, unless a submission that
-    /// cannot wait that long starts it first.
-    /// </summary>
-    private bool _drainOwed;
-
-    /// <summary>The outbox whose burst this thread is in (<see cref="BeginBurst"/>), or null.</summary>
-    [ThreadStatic]
-    private static Outbox? t_burst;
-
     /// <summary>The drain's batch, reused across batches (touched only by the writer).</summary>
     private List<OutgoingItem>? _batch;
 
@@ -132,41 +120,6 @@ internal sealed partial class Outbox
         _options = options;
         _callerWrites = transport.FlushHandsOff && options.Execution.AllowsCallerWrites;
         _awaitedCallerWrites = options.Execution.AllowsCallerWrites;
-    }
-
-    /// <summary>
-    /// Takes the output for the opening handshake's response, before the connection can be reached
-    /// (a server registers it, and tells <c>Joined</c> observers, before it writes its 101, so that a
-    /// client whose <c>ConnectAsync</c> returned is already reached by broadcasts). Whatever is
-    /// submitted meanwhile finds the output held, as behind any other writer: it is queued, never
-    /// written on the submitter's thread nor sent straight to the socket, and no drain starts;
-    /// the engine's own frames wait too. <see cref="EndHandshakeHold"/> lets go once the 101 is
-    /// flushed, and the drain writes the queue after it, in order. Nothing is added to the send
-    /// path: it already yields to whoever holds <see cref="_writing"/>.
-    /// </summary>
-    public void HoldForHandshake()
-    {
-        lock (_lock)
-        {
-            Debug.Assert(!_writing && _count == 0, "nothing was sent before the handshake");
-            _writing = _handshakeHold = true;
-        }
-    }
-
-    /// <summary>Lets go of the output held by <see cref="HoldForHandshake"/> (if it is): what was queued meanwhile is written now, after the 101. Idempotent.</summary>
-    public void EndHandshakeHold()
-    {
-        lock (_lock)
-        {
-            if (!_handshakeHold)
-            {
-                return;
-            }
-
-            _handshakeHold = false;
-        }
-
-        ReleaseWriter();
     }
 
     /// <summary>Bytes accepted and not yet written to the transport.</summary>
@@ -355,46 +308,6 @@ internal sealed partial class Outbox
     }
 
     /// <summary>
-    /// Starts a burst on this thread, unless it is in one already: until <see cref="EndBurst"/>,
-    /// what this thread posts is queued rather than written message by message, and the drain it
-    /// needs runs on this thread when the burst ends, with no hand-off. A reader that passes a run
-    /// of received messages to observers which answer each one at once (an Rx echo, a
-    /// request-reply pipeline) so sends all the answers with one flush, as a batch written by the
-    /// drain would be, without waking another thread for it. Anything else submitted meanwhile (a
-    /// send that waits for its frame, a ping, a close, a message from another thread), and a burst
-    /// that has queued a batch's worth of bytes, start the drain at once instead.
-    /// </summary>
-    /// <returns>Whether this call started the burst; only then does the caller end it.</returns>
-    public bool BeginBurst()
-    {
-        if (t_burst is not null)
-        {
-            return false;
-        }
-
-        t_burst = this;
-        return true;
-    }
-
-    /// <summary>Ends the burst <see cref="BeginBurst"/> started on this thread, and writes what it queued.</summary>
-    public void EndBurst()
-    {
-        Debug.Assert(t_burst == this, "the burst is this thread's");
-        t_burst = null;
-        bool drain;
-        lock (_lock)
-        {
-            drain = _drainOwed;
-            _drainOwed = false;
-        }
-
-        if (drain)
-        {
-            _ = DrainAsync(yieldFirst: false);
-        }
-    }
-
-    /// <summary>
     /// Submits an item nobody waits on (sink, <c>TrySend</c>, pings); a write made here finishes
     /// its flush in the background, a failure of which fails the connection.
     /// </summary>
@@ -425,74 +338,6 @@ internal sealed partial class Outbox
         }
 
         return true;
-    }
-
-    /// <summary>Waits for a background flush; a failure has already failed the connection, which the incoming stream reports.</summary>
-    private static async Task FinishFlushAsync(Task flushed)
-    {
-        try
-        {
-            await flushed.ConfigureAwait(false);
-        }
-        catch (ConnectionClosedException)
-        {
-        }
-    }
-
-    /// <summary>
-    /// Sends a frame the caller framed on its own thread straight to the socket; what the kernel
-    /// does not take at once goes to the transport's output and is flushed. The caller holds the output.
-    /// </summary>
-    private ValueTask<FlushResult> SendNow(ReadOnlySpan<byte> frame, out Exception? failure)
-    {
-        failure = null;
-        try
-        {
-            int sent = _transport.SendNow(frame);
-            if (sent == frame.Length)
-            {
-                return default; // out: nothing to flush
-            }
-
-            _transport.Output.Write(frame[sent..]);
-            return FlushAsync(_transport.Output, default);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
-        {
-            failure = ex;
-            return default;
-        }
-    }
-
-    /// <summary>
-    /// Ends a write that <see cref="Submit"/> made on the caller's thread, once its flush
-    /// completed: hands the output on to the drain if more was queued meanwhile.
-    /// </summary>
-    public void EndInlineWrite() => ReleaseWriter();
-
-    /// <summary>Waits for an inline write's flush, then ends it (see <see cref="EndInlineWrite"/>); a failure fails the connection.</summary>
-    /// <param name="flush">The flush.</param>
-    /// <returns>A task that completes once the frame is flushed.</returns>
-    /// <exception cref="ConnectionClosedException">The transport failed.</exception>
-    public async Task CompleteInlineWriteAsync(ValueTask<FlushResult> flush)
-    {
-        try
-        {
-            FlushResult flushed = await flush.ConfigureAwait(false);
-            if (flushed.IsCanceled && _owner.IsAborted)
-            {
-                throw new OperationCanceledException(_owner.AbortToken); // the transport was aborted: nothing was sent
-            }
-        }
-        catch (Exception ex)
-        {
-            ConnectionClosedException closed = _owner.TransportFailed(ex);
-            End(closed);
-            ReleaseWriter();
-            throw closed;
-        }
-
-        ReleaseWriter();
     }
 
     /// <summary>Makes sure the engine's own frames (a pong, a close echo, a failure's close) get written, and the output half-closed when the engine says so.</summary>
@@ -617,21 +462,4 @@ internal sealed partial class Outbox
         item.Pooled?.Release();
         Release(item.Size);
     }
-
-}
-
-/// <summary>What <see cref="Outbox.Submit"/> did with an item.</summary>
-internal enum Submitted
-{
-    /// <summary>Not accepted: the connection no longer sends.</summary>
-    Refused,
-
-    /// <summary>Written into the transport and handed off on the caller's thread; the output is free again, nothing left to finish.</summary>
-    Done,
-
-    /// <summary>Written into the transport on the caller's thread; the caller finishes its flush.</summary>
-    Written,
-
-    /// <summary>Queued behind earlier items; the drain writes it.</summary>
-    Queued,
 }

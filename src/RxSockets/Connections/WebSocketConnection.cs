@@ -302,17 +302,8 @@ public sealed partial class WebSocketConnection : IObservable<Message>, IObserve
     }
 
     /// <summary>Starts the close timer once the closing handshake is under way (idempotent).</summary>
-    internal void ArmCloseTimer()
-    {
-        if (Volatile.Read(ref _closeTimer) is null)
-        {
-            ITimer timer = _options.TimeProvider.CreateTimer(static state => ((WebSocketConnection)state!).OnCloseTimeout(), this, _options.CloseTimeout, Timeout.InfiniteTimeSpan);
-            if (Interlocked.CompareExchange(ref _closeTimer, timer, null) is not null)
-            {
-                timer.Dispose();
-            }
-        }
-    }
+    internal void ArmCloseTimer() =>
+        OnceTimer.Arm(ref _closeTimer, _options.TimeProvider, _options.CloseTimeout, static state => ((WebSocketConnection)state!).OnCloseTimeout(), this);
 
     private void OnCloseTimeout()
     {

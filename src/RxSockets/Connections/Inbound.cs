@@ -260,11 +260,22 @@ internal sealed class Inbound
     /// (TCP pushes back on the peer). Once this side has sent its close frame, reading must reach
     /// the peer's close frame whatever the queue holds (RFC 6455 §7.1.1–§7.1.3): a message that
     /// finds the queue full is then dropped when nobody consumes, or when the consumer took nothing
-    /// for a quarter of <see cref="WebSocketOptions.CloseTimeout"/>; a consumer that keeps taking
-    /// messages still gets every one.
+    /// for a quarter of <see cref="WebSocketOptions.CloseTimeout"/>, and so is every message after it;
+    /// a consumer that keeps taking messages still gets every one.
     /// </summary>
-    private ValueTask DeliverAsync(Message message) =>
-        _incoming.TryWrite(message) ? ValueTask.CompletedTask : DeliverWhenRoomAsync(message);
+    private ValueTask DeliverAsync(Message message)
+    {
+        if (_consumerStalled)
+        {
+            // Once one message was dropped, every later one is: the consumer gets a prefix of the
+            // stream, never a stream with a hole in it.
+            PooledPayload.Of(message)?.ReleaseReceiver();
+            Log.DroppedAfterClose(_owner.Logger, _owner.Id);
+            return ValueTask.CompletedTask;
+        }
+
+        return _incoming.TryWrite(message) ? ValueTask.CompletedTask : DeliverWhenRoomAsync(message);
+    }
 
     private async ValueTask DeliverWhenRoomAsync(Message message)
     {

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using NUnit.Framework;
 using RxSockets.Protocol;
@@ -16,21 +17,32 @@ public sealed class ShutdownSoakTests
 {
     private const int Clients = 20;
 
+    /// <summary>
+    /// Messages a client may have sent that the server has not read yet. Without a bound, clients
+    /// that send faster than the server reads pile up more than it can read within the close timeout,
+    /// and the close then rightly aborts what is left: the test would measure the backlog, not the shutdown.
+    /// </summary>
+    private const int Window = 256;
+
     [Test]
     public async Task GracefulShutdownMidStream_EveryCompletedSendArrivesInOrderOnce_AndClientsSee1001()
     {
         var received = new ConcurrentDictionary<int, List<int>>();
+        SemaphoreSlim[] credits = Enumerable.Range(0, Clients).Select(_ => new SemaphoreSlim(Window)).ToArray();
         WebSocketServer server = await WebSocketServer.StartAsync(async (ws, _) =>
         {
             // Drain until the close: the token is not used, so nothing queued is dropped at shutdown.
-            await foreach (Message message in ws.ReadAllAsync(System.Threading.CancellationToken.None))
+            await foreach (Message message in ws.ReadAllAsync(CancellationToken.None))
             {
                 string[] parts = message.Text.Split(':');
-                List<int> list = received.GetOrAdd(int.Parse(parts[0], CultureInfo.InvariantCulture), _ => []);
+                int client = int.Parse(parts[0], CultureInfo.InvariantCulture);
+                List<int> list = received.GetOrAdd(client, _ => []);
                 lock (list)
                 {
                     list.Add(int.Parse(parts[1], CultureInfo.InvariantCulture));
                 }
+
+                credits[client].Release();
             }
         }, new WebSocketServerOptions { PingInterval = null });
 
@@ -40,13 +52,16 @@ public sealed class ShutdownSoakTests
         int warm = 0;
         Task[] senders = clients.Select((client, index) => Task.Run(async () =>
         {
+            using var ended = new CancellationTokenSource();
+            _ = client.Completion.ContinueWith(_ => ended.Cancel(), TaskScheduler.Default); // an aborted client waits for no credit
             for (int seq = 0; ; seq++)
             {
                 try
                 {
+                    await credits[index].WaitAsync(ended.Token);
                     await client.SendAsync($"{index}:{seq}");
                 }
-                catch (ConnectionClosedException)
+                catch (Exception ex) when (ex is ConnectionClosedException or OperationCanceledException)
                 {
                     return;
                 }

@@ -269,12 +269,18 @@ internal sealed class Inbound
         {
             // Once one message was dropped, every later one is: the consumer gets a prefix of the
             // stream, never a stream with a hole in it.
-            PooledPayload.Of(message)?.ReleaseReceiver();
-            Log.DroppedAfterClose(_owner.Logger, _owner.Id);
+            Drop(message);
             return ValueTask.CompletedTask;
         }
 
         return _incoming.TryWrite(message) ? ValueTask.CompletedTask : DeliverWhenRoomAsync(message);
+    }
+
+    /// <summary>Lets go of a received message nobody will get.</summary>
+    private void Drop(Message message)
+    {
+        PooledPayload.Of(message)?.ReleaseReceiver();
+        Log.DroppedAfterClose(_owner.Logger, _owner.Id);
     }
 
     private async ValueTask DeliverWhenRoomAsync(Message message)
@@ -317,8 +323,7 @@ internal sealed class Inbound
 
                 if (_owner.IsAborted || (closeSent && _consumerStalled))
                 {
-                    PooledPayload.Of(message)?.ReleaseReceiver();
-                    Log.DroppedAfterClose(_owner.Logger, _owner.Id);
+                    Drop(message);
                     return;
                 }
 

@@ -65,16 +65,16 @@ internal sealed partial class Outbox
     private readonly ITransport _transport;
     private readonly WebSocketOptions _options;
 
-    /// <summary>Whether submitters may write on their own thread (the transport and the execution allow it).</summary>
+    /// <summary>Whether the execution lets submitters write on their own thread.</summary>
     private readonly bool _callerWrites;
 
     /// <summary>
-    /// Whether a sender that waits for its frame may write it on its own thread whatever the
-    /// transport (the execution allows it): it waits for the write anyway, so over a transport whose
-    /// flush is the write itself (a stream) it flushes outside the lock instead of handing the frame
-    /// to a drain on another thread and waiting for that.
+    /// Whether the transport's flush only hands bytes to a send loop of its own (sockets): then any
+    /// submitter may write and flush under the lock. Otherwise the flush is the write itself (a
+    /// stream), and only a sender that waits for its frame anyway writes it, flushing outside the
+    /// lock, instead of handing it to a drain on another thread and waiting for that.
     /// </summary>
-    private readonly bool _awaitedCallerWrites;
+    private readonly bool _flushHandsOff;
 
     /// <summary>Queued items, oldest first, in a ring created with the first item.</summary>
     private OutgoingItem[]? _ring;
@@ -118,8 +118,8 @@ internal sealed partial class Outbox
         _lock = engineLock;
         _transport = transport;
         _options = options;
-        _callerWrites = transport.FlushHandsOff && options.Execution.AllowsCallerWrites;
-        _awaitedCallerWrites = options.Execution.AllowsCallerWrites;
+        _callerWrites = options.Execution.AllowsCallerWrites;
+        _flushHandsOff = transport.FlushHandsOff;
     }
 
     /// <summary>Bytes accepted and not yet written to the transport.</summary>
@@ -163,7 +163,7 @@ internal sealed partial class Outbox
                 return Submitted.Refused;
             }
 
-            if ((_callerWrites || (awaited && _awaitedCallerWrites)) && !inBurst && _count == 0 && !_writing && item.Kind != OutgoingKind.Close)
+            if (_callerWrites && (_flushHandsOff || awaited) && !inBurst && _count == 0 && !_writing && item.Kind != OutgoingKind.Close)
             {
                 _writing = true;
                 try
@@ -187,7 +187,7 @@ internal sealed partial class Outbox
                             _engine.WritePendingOutput(_transport.Output); // a pong owed meanwhile
                         }
 
-                        if (!_callerWrites)
+                        if (!_flushHandsOff)
                         {
                             // The transport's flush is the write itself: done below, outside the lock.
                             flushOutside = true;

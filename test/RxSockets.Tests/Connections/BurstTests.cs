@@ -196,13 +196,6 @@ public sealed class BurstTests
         }
     }
 
-    private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
-
     /// <summary>A pipe writer that counts the flushes made on it.</summary>
     private sealed class CountingWriter(PipeWriter inner) : PipeWriter
     {

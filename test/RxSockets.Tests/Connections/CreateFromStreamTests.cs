@@ -29,13 +29,7 @@ public sealed class CreateFromStreamTests
         string path = Path.Combine(Path.GetTempPath(), $"rxsockets-{Guid.NewGuid():N}.sock");
         try
         {
-            using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            listener.Bind(new UnixDomainSocketEndPoint(path));
-            listener.Listen();
-            var connecting = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            Task connected = connecting.ConnectAsync(new UnixDomainSocketEndPoint(path));
-            Socket accepted = await listener.AcceptAsync();
-            await connected.Within();
+            (Socket connecting, Socket accepted) = await SocketPairs.UnixAsync(path);
 
             await using WebSocketConnection server = WebSocketConnection.CreateFromStream(new NetworkStream(accepted, ownsSocket: true), ConnectionSide.Server, new WebSocketOptions { PingInterval = null });
             await using WebSocketConnection client = WebSocketConnection.CreateFromStream(new NetworkStream(connecting, ownsSocket: true), ConnectionSide.Client, new WebSocketOptions { PingInterval = null });
@@ -114,13 +108,7 @@ public sealed class CreateFromStreamTests
     [Test]
     public async Task AwaitedSend_OverAStream_IsWrittenOnTheSendersThreadWithinTheCall()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-        listener.Listen();
-        var connecting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        Task connected = connecting.ConnectAsync(listener.LocalEndPoint!);
-        Socket accepted = await listener.AcceptAsync();
-        await connected.Within();
+        (Socket connecting, Socket accepted) = await SocketPairs.TcpAsync();
         var recording = new SendRecordingStream(new NetworkStream(accepted, ownsSocket: true));
         await using WebSocketConnection server = WebSocketConnection.CreateFromStream(recording, ConnectionSide.Server, new WebSocketOptions { PingInterval = null });
         await using WebSocketConnection client = WebSocketConnection.CreateFromStream(new NetworkStream(connecting, ownsSocket: true), ConnectionSide.Client, new WebSocketOptions { PingInterval = null });
@@ -151,13 +139,8 @@ public sealed class CreateFromStreamTests
     [Test]
     public async Task AwaitedSend_WhenTheStreamFailsUnderIt_ThrowsConnectionClosedAndTheConnectionEnds()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-        listener.Listen();
-        using var connecting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        Task connected = connecting.ConnectAsync(listener.LocalEndPoint!);
-        Socket accepted = await listener.AcceptAsync();
-        await connected.Within();
+        (Socket connecting, Socket accepted) = await SocketPairs.TcpAsync();
+        using Socket peer = connecting; // kept open: the failure is the stream's own
         var recording = new SendRecordingStream(new NetworkStream(accepted, ownsSocket: true)) { FailWrites = true };
         await using WebSocketConnection server = WebSocketConnection.CreateFromStream(recording, ConnectionSide.Server, new WebSocketOptions { PingInterval = null });
 
@@ -232,12 +215,5 @@ public sealed class CreateFromStreamTests
 
             base.Dispose(disposing);
         }
-    }
-
-    private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }

@@ -85,13 +85,6 @@ public sealed class DropAfterCloseTests
         }
     }
 
-    private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
-
     private sealed class Factory(FakeLogCollector logs) : ILoggerFactory
     {
         public ILogger CreateLogger(string categoryName) => new FakeLogger(logs, categoryName);

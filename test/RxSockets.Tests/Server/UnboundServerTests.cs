@@ -59,18 +59,12 @@ public sealed class UnboundServerTests
         string path = Path.Combine(Path.GetTempPath(), $"rxsockets-{Guid.NewGuid():N}.sock");
         try
         {
-            using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            listener.Bind(new UnixDomainSocketEndPoint(path));
-            listener.Listen();
             await using WebSocketServer server = WebSocketServer.CreateUnbound(ws => ws, new WebSocketServerOptions { PingInterval = null });
-            var connecting = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            Task connected = connecting.ConnectAsync(new UnixDomainSocketEndPoint(path));
-            Socket accepted = await listener.AcceptAsync();
-            await connected.Within();
+            (Socket connecting, Socket accepted) = await SocketPairs.UnixAsync(path);
 
             Task session = server.RunAcceptedAsync(new NetworkStream(accepted, ownsSocket: true));
             var stream = new NetworkStream(connecting, ownsSocket: true);
-            await using WebSocketConnection client = await ConnectAsync(new StreamDuplex(stream), "/unix");
+            await using WebSocketConnection client = await ConnectAsync(new Duplex(PipeReader.Create(stream), PipeWriter.Create(stream)), "/unix");
             await client.SendAsync("over a unix socket");
             await client.SendAsync(new byte[70_000]);
 
@@ -186,14 +180,6 @@ public sealed class UnboundServerTests
 
             Assert.That(read.IsCompleted, Is.False, "the server closed during the handshake");
         }
-    }
-
-    /// <summary>A client's stream as the pipe the handshake helper reads and writes.</summary>
-    private sealed class StreamDuplex(Stream stream) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = PipeReader.Create(stream);
-
-        public PipeWriter Output { get; } = PipeWriter.Create(stream);
     }
 
     /// <summary>Everything the other end writes until it completes its output.</summary>

@@ -111,14 +111,19 @@ public sealed class FeedsBrowserTests : BrowserFixture
         await Page.EvaluateAsync("""
             () => {
               const client = new window.FeedClient(`ws://${location.host}/`);
-              const t = window.scripted = { error: null, ended: false, bytes: null };
+              const t = window.scripted = { error: null, ended: false, rawSubscribed: false, bytes: null };
               const secret = client.subscribe('secret');
               secret.addEventListener('error', e => t.error = e.detail);
               secret.addEventListener('end', () => t.ended = true);
-              client.subscribe('raw').addEventListener('data', e => t.bytes = Array.from(e.detail.data));
+              const rawTopic = client.subscribe('raw');
+              rawTopic.addEventListener('subscribed', () => t.rawSubscribed = true);
+              rawTopic.addEventListener('data', e => t.bytes = Array.from(e.detail.data));
             }
             """);
-        await WaitForAsync("() => window.scripted.ended");
+
+        // 'subscribed' is sent after the subscriber is attached, so what is published from here on
+        // reaches the page; the refusal of 'secret' says nothing about when 'raw' is attached.
+        await WaitForAsync("() => window.scripted.ended && window.scripted.rawSubscribed");
         raw.OnNext(Message.FromBinary(new byte[] { 0, 1, 2, 255 }));
         await WaitForAsync("() => window.scripted.bytes !== null");
         string error = await Page.EvaluateAsync<string>("() => JSON.stringify(window.scripted.error)");

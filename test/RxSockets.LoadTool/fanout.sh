@@ -3,7 +3,7 @@
 # real sockets on 127.0.0.1, measured by the load tool's neutral raw-socket driver (LoadTool fanout).
 #
 #   test/RxSockets.LoadTool/fanout.sh [--subscribers "1000 5000"] [--rate 10] [--size 75]
-#                                     [--duration 20] [--warmup 10] [--reps 1] [--stalled K]
+#                                     [--duration 20] [--warmup 45] [--reps 1] [--stalled K]
 #                                     [--servers "rxsockets topic signalr naive"] [--out DIR] [--max-seconds S]
 #   test/RxSockets.LoadTool/fanout.sh --servers "topic-redis signalr-redis" --subscribers 1000   # two nodes on Redis
 #
@@ -33,7 +33,9 @@
 # stops by itself after --max-seconds (default 1200).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-SUBSCRIBERS="1000 5000" RATE=10 SIZE=75 DURATION=20 WARMUP=10 REPS=1 MAX_SECONDS=1200 STALLED=0
+# 45 s of warm-up: a .NET server on one busy core keeps tiering up hot methods for 40-50 s
+# (docs/performance.md, "Warm-up"); a shorter one measures the JIT along with the server.
+SUBSCRIBERS="1000 5000" RATE=10 SIZE=75 DURATION=20 WARMUP=45 REPS=1 MAX_SECONDS=1200 STALLED=0
 SERVERS="rxsockets topic signalr naive"
 OUT=/tmp/fanout-$(date +%Y%m%d-%H%M%S)
 SERVER_CPU=0 CLIENT_CPU=1

@@ -9,9 +9,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "WebSocket handshake from {Remote} answered {StatusCode}: {Reason}")]
     public static partial void HandshakeRejected(ILogger logger, System.Net.IPAddress? remote, int statusCode, string reason);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "[{ConnectionId}] the endpoint's handler failed; closing with 1011")]
-    public static partial void HandlerFailed(ILogger logger, string connectionId, Exception exception);
-
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "WebSocket server listening on {EndPoint}")]
     public static partial void HostedServerListening(ILogger logger, System.Net.IPEndPoint endPoint);
 }

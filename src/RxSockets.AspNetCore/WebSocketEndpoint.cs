@@ -129,7 +129,7 @@ internal sealed class WebSocketEndpoint
         _connections.Add(connection);
         try
         {
-            await EndpointHandlerRunner.RunAsync(context, connection, _handler, _logger, _connections.Stopping).ConfigureAwait(false);
+            await WebSocketHandler.RunAsync(connection, (ws, cancellationToken) => _handler(context, ws, cancellationToken), _connections.Stopping).ConfigureAwait(false);
         }
         finally
         {

@@ -75,7 +75,7 @@ public static class WebSocketEndpointRouteBuilderExtensions
     public static IEndpointConventionBuilder MapWebSocket(this IEndpointRouteBuilder endpoints, string pattern, Func<HttpContext, WebSocketConnection, IObservable<Message>> handler, WebSocketEndpointOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return endpoints.MapWebSocket(pattern, (context, connection, _) => RxHandler.RunAsync(connection, handler(context, connection)), options);
+        return endpoints.MapWebSocket(pattern, (context, connection, cancellationToken) => WebSocketHandler.FromRx(ws => handler(context, ws))(connection, cancellationToken), options);
     }
 
     /// <summary>Maps a WebSocket endpoint with an Rx handler (the <see cref="WebSocketServer"/> style).</summary>
@@ -89,6 +89,6 @@ public static class WebSocketEndpointRouteBuilderExtensions
     public static IEndpointConventionBuilder MapWebSocket(this IEndpointRouteBuilder endpoints, string pattern, Func<WebSocketConnection, IObservable<Message>> handler, WebSocketEndpointOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return endpoints.MapWebSocket(pattern, (_, connection, _) => RxHandler.RunAsync(connection, handler(connection)), options);
+        return endpoints.MapWebSocket(pattern, WebSocketHandler.FromRx(handler), options);
     }
 }

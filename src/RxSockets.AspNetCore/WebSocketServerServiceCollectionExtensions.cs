@@ -47,7 +47,8 @@ public static class WebSocketServerServiceCollectionExtensions
     public static OptionsBuilder<WebSocketServerOptions> AddWebSocketServer(this IServiceCollection services, Func<WebSocketConnection, IObservable<Message>> handler, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return services.AddWebSocketServer(_ => (connection, _) => RxHandler.RunAsync(connection, handler(connection)), name);
+        Func<WebSocketConnection, CancellationToken, Task> run = WebSocketHandler.FromRx(handler);
+        return services.AddWebSocketServer(_ => run, name);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Reactive.Linq;
 using System.Threading;
@@ -221,5 +222,50 @@ public sealed class MapWebSocketTests
         }
 
         Assert.That((await closed.Task.WaitAsync(KestrelApp.Wait))!.Code, Is.EqualTo(CloseCode.AbnormalClosure));
+    }
+
+    [Test]
+    public async Task MapWebSocket_HandlerStartingAfterThePeerClosed_StillConsumesEveryMessageWithItsToken([Values] bool rx)
+    {
+        // The standalone server's rule, through the same runner: the handler's token is not
+        // cancelled before the handler could take what arrived before the peer's close.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connected = new TaskCompletionSource<WebSocketConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new ConcurrentQueue<string>();
+        await using KestrelApp app = await KestrelApp.StartAsync(a => a.MapWebSocket("/late", async (HttpContext http, WebSocketConnection ws, CancellationToken ct) =>
+        {
+            connected.SetResult(ws);
+            await gate.Task; // the handler is "late": the peer has sent and closed meanwhile
+            if (rx)
+            {
+                await ws.ForEachAsync(message => received.Enqueue(message.Text), ct);
+            }
+            else
+            {
+                await foreach (Message message in ws.ReadAllAsync(ct))
+                {
+                    received.Enqueue(message.Text);
+                }
+            }
+
+            finished.SetResult(); // an OperationCanceledException above would leave it unset
+        }));
+
+        // Kestrel ends the TCP connection once the handler returns, so the client's wait for it is cut short.
+        await using (WebSocketConnection client = await WebSocketClient.ConnectAsync(app.Ws("/late"), new WebSocketClientOptions { CloseTimeout = TimeSpan.FromMilliseconds(500) }))
+        {
+            foreach (string text in new[] { "a", "b", "c" })
+            {
+                await client.SendAsync(text);
+            }
+        }
+
+        WebSocketConnection serverSide = await connected.Task.WaitAsync(KestrelApp.Wait);
+        await serverSide.Completion.WaitAsync(KestrelApp.Wait); // closed, with the three messages still queued
+        gate.SetResult();
+        await finished.Task.WaitAsync(KestrelApp.Wait);
+
+        Assert.That(received, Is.EqualTo(new[] { "a", "b", "c" }));
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace RxSockets;
 
 /// <summary>
-/// The cancellation token a server handler runs with (<see cref="HandlerRunner"/>): cancelled when
+/// The cancellation token a server handler runs with (<see cref="WebSocketHandler"/>): cancelled when
 /// the server stops (<see cref="Cancel"/>), and when the connection has closed and the handler has
 /// taken the messages that arrived before the close (<see cref="CancelOnceDrained"/>), so a peer
 /// that sends and closes at once does not cancel a handler that has yet to read them. A handler

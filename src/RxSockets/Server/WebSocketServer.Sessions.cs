@@ -62,7 +62,7 @@ public sealed partial class WebSocketServer
 
             try
             {
-                await HandlerRunner.RunAsync(connection, _handler, _logger, _shutdown.Token, callerCancelsOnStop: true).ConfigureAwait(false);
+                await WebSocketHandler.RunAsync(connection, _handler, _logger, _shutdown.Token, callerCancelsOnStop: true).ConfigureAwait(false);
             }
             finally
             {

@@ -52,7 +52,7 @@ public sealed partial class WebSocketServer
     public static WebSocketServer CreateUnbound(Func<WebSocketConnection, IObservable<Message>> handler, WebSocketServerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return CreateUnbound(HandlerRunner.FromRx(handler), options);
+        return CreateUnbound(WebSocketHandler.FromRx(handler), options);
     }
 
     /// <summary>
@@ -181,7 +181,7 @@ public sealed partial class WebSocketServer
             using CancellationTokenRegistration abort = cancellationToken.UnsafeRegister(static state => ((WebSocketConnection)state!).Abort(), connection);
             try
             {
-                await HandlerRunner.RunAsync(connection, _handler, _logger, _shutdown.Token, callerCancelsOnStop: true).ConfigureAwait(false);
+                await WebSocketHandler.RunAsync(connection, _handler, _logger, _shutdown.Token, callerCancelsOnStop: true).ConfigureAwait(false);
             }
             finally
             {

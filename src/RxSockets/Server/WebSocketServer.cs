@@ -148,7 +148,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
     public static Task<WebSocketServer> StartAsync(Func<WebSocketConnection, IObservable<Message>> handler, WebSocketServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return StartAsync(HandlerRunner.FromRx(handler), options, cancellationToken);
+        return StartAsync(WebSocketHandler.FromRx(handler), options, cancellationToken);
     }
 
     /// <summary>Starts a server with an async handler.</summary>
@@ -260,11 +260,11 @@ public sealed partial class WebSocketServer : IAsyncDisposable
         // own (closes after the first do nothing more).
         foreach (WebSocketConnection connection in _connections.Keys)
         {
-            _ = connection.CloseAsync(CloseCode.GoingAway, HandlerRunner.ShutdownReason, CancellationToken.None);
+            _ = connection.CloseAsync(CloseCode.GoingAway, WebSocketHandler.ShutdownReason, CancellationToken.None);
         }
 
         // Handlers see their token cancelled now (it is not linked to _shutdown); a handler that
-        // starts after this loop finds _shutdown cancelled (HandlerRunner, HandlerCancellation.CreateToken).
+        // starts after this loop finds _shutdown cancelled (WebSocketHandler, HandlerCancellation.CreateToken).
         foreach (WebSocketConnection connection in _connections.Keys)
         {
             connection.HandlerCancellation.Cancel();
@@ -282,7 +282,7 @@ public sealed partial class WebSocketServer : IAsyncDisposable
         // Sessions that were registering while the first loop ran.
         foreach (WebSocketConnection connection in _connections.Keys)
         {
-            _ = connection.CloseAsync(CloseCode.GoingAway, HandlerRunner.ShutdownReason, CancellationToken.None);
+            _ = connection.CloseAsync(CloseCode.GoingAway, WebSocketHandler.ShutdownReason, CancellationToken.None);
         }
 
         Task all = _drained.Task;

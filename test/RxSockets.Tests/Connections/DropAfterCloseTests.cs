@@ -24,7 +24,7 @@ public sealed class DropAfterCloseTests
     {
         var time = new RecordingTimeProvider();
         var logs = new FakeLogCollector();
-        var options = new WebSocketOptions { PingInterval = null, MaxQueue = 2, CloseTimeout = TimeSpan.FromSeconds(8), TimeProvider = time, LoggerFactory = new Factory(logs) };
+        var options = new WebSocketOptions { PingInterval = null, MaxQueue = 2, CloseTimeout = TimeSpan.FromSeconds(8), TimeProvider = time, LoggerFactory = new FakeLoggerFactory(logs) };
         var toServer = new Pipe();
         var fromServer = new Pipe();
         var transport = new DuplexPipeTransport(new Duplex(toServer.Reader, fromServer.Writer), null, null, flushHandsOff: false);
@@ -82,19 +82,6 @@ public sealed class DropAfterCloseTests
             }
 
             await Task.Delay(5);
-        }
-    }
-
-    private sealed class Factory(FakeLogCollector logs) : ILoggerFactory
-    {
-        public ILogger CreateLogger(string categoryName) => new FakeLogger(logs, categoryName);
-
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public void Dispose()
-        {
         }
     }
 }

@@ -6,7 +6,7 @@ using RxSockets;
 
 namespace AspNetCoreExample;
 
-/// <summary>Who is in which room; a message is framed once and sent to every member (slow members skip it: <see cref="WebSocketConnection.TrySend"/>).</summary>
+/// <summary>Who is in which room; a message is framed once and sent to every member (slow members skip it: <see cref="WebSocketConnection.TrySend(PreparedMessage)"/>).</summary>
 public sealed class ChatRooms
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<WebSocketConnection, byte>> _rooms = new(StringComparer.Ordinal);

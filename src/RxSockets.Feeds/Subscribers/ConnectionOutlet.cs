@@ -7,7 +7,7 @@ namespace RxSockets;
 
 /// <summary>
 /// A server connection as a feed outlet: the core's <see cref="WebSocketConnection.TrySend(PreparedMessage)"/>
-/// and <see cref="WebSocketConnection.WaitForRoomAsync"/>, nothing more. A live subscriber costs no
+/// (and its run form) and <see cref="WebSocketConnection.WaitForRoomAsync"/>, nothing more. A live subscriber costs no
 /// allocation here: the shared frame goes straight into the connection's queue.
 /// </summary>
 /// <remarks>Thread-safe.</remarks>
@@ -21,6 +21,9 @@ internal sealed class ConnectionOutlet(WebSocketConnection connection) : IFeedOu
 
     /// <inheritdoc/>
     public bool TrySend(PreparedMessage frame) => connection.TrySend(frame);
+
+    /// <inheritdoc/>
+    public int TrySend(ReadOnlySpan<PreparedMessage> frames) => connection.TrySend(frames);
 
     /// <inheritdoc/>
     public ValueTask WaitForRoomAsync(CancellationToken cancellationToken) => connection.WaitForRoomAsync(cancellationToken);

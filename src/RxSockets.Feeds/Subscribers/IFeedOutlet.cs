@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 using System.Threading.Tasks;
 using RxSockets.Protocol;
@@ -25,6 +26,23 @@ internal interface IFeedOutlet
     /// <param name="frame">The frame.</param>
     /// <returns>Whether it was accepted.</returns>
     bool TrySend(PreparedMessage frame);
+
+    /// <summary>
+    /// Sends a run of shared frames as <see cref="TrySend(PreparedMessage)"/> would one by one, up
+    /// to the first one refused; the connection writes those accepted together.
+    /// </summary>
+    /// <param name="frames">The frames.</param>
+    /// <returns>How many were accepted: the first ones.</returns>
+    int TrySend(ReadOnlySpan<PreparedMessage> frames)
+    {
+        int sent = 0;
+        while (sent < frames.Length && TrySend(frames[sent]))
+        {
+            sent++;
+        }
+
+        return sent;
+    }
 
     /// <summary>Completes once the buffer is at or below a quarter of the high-water mark.</summary>
     /// <param name="cancellationToken">Stops waiting.</param>

@@ -87,6 +87,9 @@ internal sealed class TopicSubscriber(FeedTopic topic, IFeedOutlet outlet, FlowP
     /// <summary>The drain's buffer, allocated the first time it falls behind.</summary>
     public Owed[]? Batch { get; set; }
 
+    /// <summary>The frames of <see cref="Batch"/>, offered to the connection as one run.</summary>
+    public PreparedMessage[]? Frames { get; set; }
+
     /// <summary>The running drain, if any (observed by tests).</summary>
     public Task? Drain { get; set; }
 

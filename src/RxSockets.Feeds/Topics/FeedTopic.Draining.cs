@@ -31,6 +31,7 @@ public sealed partial class FeedTopic
     private async Task DrainAsync(TopicSubscriber subscriber, bool wait)
     {
         Owed[] batch = subscriber.Batch ??= new Owed[TopicSubscriber.BatchSize];
+        PreparedMessage[] frames = subscriber.Frames ??= new PreparedMessage[TopicSubscriber.BatchSize];
         try
         {
             while (true)
@@ -73,12 +74,13 @@ public sealed partial class FeedTopic
                     return;
                 }
 
-                int sent = 0;
-                while (sent < count && subscriber.Outlet.TrySend(batch[sent].Frame))
+                // One run: a subscriber catching up gets its frames in one write, not one each.
+                for (int i = 0; i < count; i++)
                 {
-                    sent++;
+                    frames[i] = batch[i].Frame;
                 }
 
+                int sent = subscriber.Outlet.TrySend(frames.AsSpan(0, count));
                 bool closed = sent < count && !subscriber.Outlet.IsOpen;
                 lock (_gate)
                 {
@@ -92,6 +94,7 @@ public sealed partial class FeedTopic
                 }
 
                 Array.Clear(batch, 0, count);
+                Array.Clear(frames, 0, count);
                 if (closed)
                 {
                     stop?.Dispose();

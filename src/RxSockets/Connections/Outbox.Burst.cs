@@ -3,7 +3,10 @@ using System.Diagnostics;
 
 namespace RxSockets;
 
-/// <summary>Bursts: what one thread posts while delivering a run of messages, written by that thread once the run ends.</summary>
+/// <summary>
+/// Bursts: what one thread posts while delivering a run of messages, written by that thread once
+/// the run ends; and runs of prepared messages offered at once, written together the same way.
+/// </summary>
 internal sealed partial class Outbox
 {
     /// <summary>
@@ -55,5 +58,62 @@ internal sealed partial class Outbox
         {
             _ = DrainAsync(yieldFirst: false);
         }
+    }
+
+    /// <summary>
+    /// Accepts a prepared message unless the connection is not open or <see cref="BufferedBytes"/>
+    /// is at or above the high-water mark (counted as a skipped send).
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <returns>Whether it was accepted.</returns>
+    public bool TryPost(PreparedMessage message)
+    {
+        if (BufferedBytes >= _options.WriteHighWaterMark)
+        {
+            _owner.Metrics.Pressure(RxSocketsMetrics.Backpressure.SendSkipped);
+            return false;
+        }
+
+        return Post(OutgoingItem.Data(message));
+    }
+
+    /// <summary>
+    /// Accepts prepared messages in order as <see cref="TryPost"/> does, up to the first refused,
+    /// inside a burst, so that those accepted are written together when it ends: one write to the
+    /// transport instead of one per message. A run of one is posted as it is.
+    /// </summary>
+    /// <param name="messages">The messages.</param>
+    /// <returns>How many were accepted: the first ones.</returns>
+    /// <exception cref="ArgumentNullException">An element is null; nothing was accepted.</exception>
+    public int TryPostRun(ReadOnlySpan<PreparedMessage> messages)
+    {
+        foreach (PreparedMessage message in messages)
+        {
+            ArgumentNullException.ThrowIfNull(message, nameof(messages));
+        }
+
+        if (messages.Length <= 1)
+        {
+            return messages.Length == 1 && TryPost(messages[0]) ? 1 : 0;
+        }
+
+        bool started = BeginBurst();
+        int accepted = 0;
+        try
+        {
+            while (accepted < messages.Length && TryPost(messages[accepted]))
+            {
+                accepted++;
+            }
+        }
+        finally
+        {
+            if (started)
+            {
+                EndBurst();
+            }
+        }
+
+        return accepted;
     }
 }

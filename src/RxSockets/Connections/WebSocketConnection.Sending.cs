@@ -106,14 +106,18 @@ public sealed partial class WebSocketConnection
     public bool TrySend(PreparedMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (Outbox.BufferedBytes >= _options.WriteHighWaterMark)
-        {
-            Metrics.Pressure(RxSocketsMetrics.Backpressure.SendSkipped);
-            return false;
-        }
-
-        return Outbox.Post(OutgoingItem.Data(message));
+        return Outbox.TryPost(message);
     }
+
+    /// <summary>
+    /// Offers <paramref name="messages"/> in order as <see cref="TrySend(PreparedMessage)"/> does,
+    /// up to the first one refused, and writes those accepted together rather than one by one: how
+    /// a connection that fell behind catches up on a run of broadcast frames with one write.
+    /// </summary>
+    /// <param name="messages">The messages.</param>
+    /// <returns>How many were accepted: the first ones of <paramref name="messages"/>.</returns>
+    /// <exception cref="ArgumentNullException">An element is null; nothing was accepted.</exception>
+    public int TrySend(ReadOnlySpan<PreparedMessage> messages) => Outbox.TryPostRun(messages);
 
     /// <summary>
     /// Bytes accepted for sending (by <c>SendAsync</c>, the sink, <see cref="TrySend(PreparedMessage)"/>

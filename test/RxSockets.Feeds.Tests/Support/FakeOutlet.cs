@@ -62,6 +62,21 @@ internal sealed class FakeOutlet(VirtualClock clock, string id = "fake", int cap
         return true;
     }
 
+    /// <summary>The length of every run offered with one call (a drain catching up), in order.</summary>
+    public List<int> Runs { get; } = [];
+
+    public int TrySend(ReadOnlySpan<PreparedMessage> frames)
+    {
+        Runs.Add(frames.Length);
+        int sent = 0;
+        while (sent < frames.Length && TrySend(frames[sent]))
+        {
+            sent++;
+        }
+
+        return sent;
+    }
+
     public ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
     {
         if (!IsOpen)

@@ -208,6 +208,29 @@ public sealed class TopicLifetimeTests
         }
     }
 
+    [Test]
+    public void SubscriberBehind_CatchesUpWithRunsOfFrames_NotAFrameACall()
+    {
+        FeedTopic topic = Publish(new TopicOptions { HistoryCount = 1024 });
+        (FakeOutlet client, _) = Attach(topic, capacity: 100);
+        for (int i = 0; i < 300; i++)
+        {
+            _subject.OnNext(((char)('a' + (i % 26))).ToString()); // "subscribed" and 99 fill it; the rest are owed
+        }
+
+        while (client.Buffered > 0)
+        {
+            client.ReadAll(); // each time: room, and the drain offers what it owes in runs
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(client.Data.Count(), Is.EqualTo(300), "everything, in the end");
+            Assert.That(client.Runs, Is.Not.Empty.And.All.InRange(1, TopicSubscriber.BatchSize));
+            Assert.That(client.Runs.Max(), Is.EqualTo(TopicSubscriber.BatchSize), "a drain turn is one run");
+        }
+    }
+
     private FeedTopic Publish(TopicOptions options, string name = "t")
     {
         IObservable<string> source = Observable.Create<string>(observer =>

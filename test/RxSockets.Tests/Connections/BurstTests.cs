@@ -14,7 +14,8 @@ namespace RxSockets.Tests.Connections;
 /// Answers sent while the subscriber pump delivers a run of received messages (an Rx echo, a
 /// request-reply observable) are written together when the run ends, with one flush on the pump's
 /// thread; a sender that waits for its frame, a ping, and a run that has queued a batch's worth of
-/// bytes are written at once instead.
+/// bytes are written at once instead. A run of prepared messages offered with one <c>TrySend</c> is
+/// written together the same way.
 /// </summary>
 [TestFixture]
 [CancelAfter(60_000)]
@@ -106,6 +107,62 @@ public sealed class BurstTests
         Assert.That(received.Select(text => (text[0], text.Length)), Is.EqualTo(new[] { ('a', 102400), ('b', 102400), ('c', 102400) }));
     }
 
+    [Test]
+    public async Task TrySendOfARun_IsWrittenWithOneFlush_WhereOneByOneIsAFlushEach()
+    {
+        // A transport whose flush hands off (a socket) lets a sender write at once: one by one,
+        // each prepared message is its own write; offered as one run, they are written together.
+        await using var server = Server.Start(flushHandsOff: true);
+        PreparedMessage[] run = Traffic.Numbers(10).Select(text => new PreparedMessage(Message.FromText(text))).ToArray();
+
+        int accepted = server.Connection.TrySend(run);
+        List<string> first = await server.ReadTextsAsync(10);
+        int runFlushes = server.Output.Flushes;
+        foreach (PreparedMessage message in run)
+        {
+            Assert.That(server.Connection.TrySend(message), Is.True);
+        }
+
+        List<string> second = await server.ReadTextsAsync(10);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(accepted, Is.EqualTo(10));
+            Assert.That(first, Is.EqualTo(Traffic.Numbers(10)));
+            Assert.That(second, Is.EqualTo(Traffic.Numbers(10)));
+            Assert.That(runFlushes, Is.EqualTo(1), "the run: one flush");
+            Assert.That(server.Output.Flushes - runFlushes, Is.GreaterThan(1), "one by one: a flush each");
+        }
+    }
+
+    [Test]
+    public async Task TrySendOfARun_StopsAtTheHighWaterMark_AndSaysHowManyItTook()
+    {
+        await using var server = Server.Start(flushHandsOff: true, new WebSocketOptions { WriteHighWaterMark = 1024 });
+        string text = new('x', 300);
+        PreparedMessage[] run = Enumerable.Range(0, 8).Select(_ => new PreparedMessage(Message.FromText(text))).ToArray();
+
+        // Queued until the run ends, so the buffer grows with each: 0, 300, 600 and 900 bytes are
+        // below the mark when offered; the fifth finds 1,200 and is refused, and the rest with it.
+        int accepted = server.Connection.TrySend(run);
+        List<string> received = await server.ReadTextsAsync(accepted);
+
+        Assert.That(accepted, Is.EqualTo(4));
+        Assert.That(received, Has.Count.EqualTo(4).And.All.EqualTo(text));
+    }
+
+    [Test]
+    public async Task TrySendOfARun_WithANullElement_ThrowsAndAcceptsNothing()
+    {
+        await using var server = Server.Start(flushHandsOff: true);
+        var message = new PreparedMessage(Message.FromText("a"));
+
+        Assert.That(() => server.Connection.TrySend([message, null!]), Throws.ArgumentNullException);
+        Assert.That(server.Connection.TrySend([message]), Is.EqualTo(1));
+        Assert.That(await server.ReadTextsAsync(1), Is.EqualTo(new[] { "a" }), "only the later, valid run was sent");
+        Assert.That(server.Connection.TrySend(ReadOnlySpan<PreparedMessage>.Empty), Is.Zero);
+    }
+
     /// <summary>A server connection over two pipes: the test frames what it receives and parses what it writes, counting its flushes.</summary>
     private sealed class Server : IAsyncDisposable
     {
@@ -113,20 +170,20 @@ public sealed class BurstTests
         private readonly Pipe _fromServer = new();
         private readonly ProtocolConnection _client = new(ConnectionSide.Client);
 
-        private Server(bool flushHandsOff)
+        private Server(bool flushHandsOff, WebSocketOptions? options)
         {
             Output = new CountingWriter(_fromServer.Writer);
             var transport = new DuplexPipeTransport(new Duplex(_toServer.Reader, Output), null, null, flushHandsOff);
-            Connection = new WebSocketConnection(transport, ConnectionSide.Server, new WebSocketOptions(), null, null);
+            Connection = new WebSocketConnection(transport, ConnectionSide.Server, options ?? new WebSocketOptions(), null, null);
         }
 
         public WebSocketConnection Connection { get; }
 
         public CountingWriter Output { get; }
 
-        public static Server Start(bool flushHandsOff)
+        public static Server Start(bool flushHandsOff, WebSocketOptions? options = null)
         {
-            var server = new Server(flushHandsOff);
+            var server = new Server(flushHandsOff, options);
             server.Connection.Start();
             return server;
         }

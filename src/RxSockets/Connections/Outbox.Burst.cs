@@ -80,7 +80,8 @@ internal sealed partial class Outbox
     /// <summary>
     /// Accepts prepared messages in order as <see cref="TryPost"/> does, up to the first refused,
     /// inside a burst, so that those accepted are written together when it ends: one write to the
-    /// transport instead of one per message. A run of one is posted as it is.
+    /// transport instead of one per message. A run of one is posted as <see cref="TryPost"/> posts
+    /// it, which may write it at once on this thread.
     /// </summary>
     /// <param name="messages">The messages.</param>
     /// <returns>How many were accepted: the first ones.</returns>
@@ -92,12 +93,7 @@ internal sealed partial class Outbox
             ArgumentNullException.ThrowIfNull(message, nameof(messages));
         }
 
-        if (messages.Length <= 1)
-        {
-            return messages.Length == 1 && TryPost(messages[0]) ? 1 : 0;
-        }
-
-        bool started = BeginBurst();
+        bool started = messages.Length > 1 && BeginBurst();
         int accepted = 0;
         try
         {

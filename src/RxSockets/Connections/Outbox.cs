@@ -234,10 +234,11 @@ internal sealed partial class Outbox
                 Enqueue(item);
             }
 
+            bool leaveForBurst = deferrable && BufferedBytes < MaxBatchBytes;
             if (failure is null && !_writing && submitted != Submitted.Done)
             {
                 _writing = true;
-                if (deferrable && BufferedBytes < MaxBatchBytes)
+                if (leaveForBurst)
                 {
                     _drainOwed = true; // written when the burst ends, with whatever else it sends
                 }
@@ -246,7 +247,7 @@ internal sealed partial class Outbox
                     drain = true;
                 }
             }
-            else if (_drainOwed && !(deferrable && BufferedBytes < MaxBatchBytes))
+            else if (_drainOwed && !leaveForBurst)
             {
                 // What may not wait for the burst (see above, and anything from another thread)
                 // starts the owed drain now; so does a burst that has queued a batch's worth of bytes.
